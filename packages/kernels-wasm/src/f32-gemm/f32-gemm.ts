@@ -1,0 +1,70 @@
+/**
+ * C[m, n] = A[m, k] · B[k, n] (+ bias) on weights packed by `packF32Gemm`. Uses the relaxed-SIMD
+ * FMA variant when the instance was loaded with isa 'relaxed', else the SIMD128 4x8 kernel.
+ * m = 1 is a GEMV (the 1x8 tile).
+ */
+import { KernelError } from '../errors';
+import {
+  checkDimension,
+  checkInput,
+  finishOutput,
+  type KernelInput,
+  shapeMismatch,
+  stagedBytes,
+  stageInput,
+  stageOutput,
+} from '../internal/io';
+import type { Kernels } from '../load';
+import type { PackedF32Gemm } from './pack-f32-gemm';
+
+export interface F32GemmOptions {
+  /** Rows of A and C. */
+  m: number;
+  /** Where to write C (length >= m * n); a KernelBuffer skips the copy out. */
+  out?: KernelInput<'float32'>;
+}
+
+export const f32GemmVariants = ['xk_f32_gemm_4x8_relaxedsimd', 'xk_f32_gemm_4x8_wasmsimd'] as const;
+
+export function checkPacked(
+  kernel: string,
+  kernels: Kernels,
+  weights: { kernels: Kernels; buffer: { freed: boolean } },
+): void {
+  if (weights.kernels !== kernels) {
+    throw new KernelError('KERNEL_DISPOSED', `${kernel}: weights were packed by another kernels instance`, {
+      details: { kernel, argument: 'weights' },
+    });
+  }
+  if (weights.buffer.freed) {
+    throw new KernelError('KERNEL_DISPOSED', `${kernel}: weights were disposed`, {
+      details: { kernel, argument: 'weights' },
+    });
+  }
+}
+
+export function f32Gemm(
+  kernels: Kernels,
+  a: KernelInput<'float32'>,
+  weights: PackedF32Gemm,
+  options: F32GemmOptions,
+): Float32Array {
+  const name = 'f32Gemm';
+  checkPacked(name, kernels, weights);
+  if (weights.kind !== 'f32-gemm')
+    throw shapeMismatch(name, `weights are '${String(weights.kind)}', expected 'f32-gemm'`, {});
+  const m = checkDimension(name, 'm', options.m);
+  const { k, n } = weights;
+  checkInput(name, 'a', 'float32', a, m * k, kernels);
+  if (options.out !== undefined) checkInput(name, 'out', 'float32', options.out, m * n, kernels);
+  kernels.scratch.begin(
+    stagedBytes('float32', a, m * k) +
+      stagedBytes('float32', options.out ?? new Float32Array(0), m * n) +
+      128,
+  );
+  const aPointer = stageInput(kernels, 'float32', a, m * k);
+  const cPointer = stageOutput(kernels, 'float32', options.out, m * n);
+  const run = kernels.kernel(...f32GemmVariants);
+  run(m, n, k, aPointer, k, weights.buffer.pointer, cPointer, n);
+  return finishOutput(kernels, 'float32', options.out, cPointer, m * n);
+}
