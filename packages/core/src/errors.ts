@@ -13,6 +13,7 @@ export type CoreErrorCode =
   | 'X_SHAPE_MISMATCH'
   | 'X_DTYPE_MISMATCH'
   | 'X_BACKEND_UNAVAILABLE'
+  | 'X_SESSION'
   | 'X_MODEL_READ'
   | 'X_MODEL_CORRUPT'
   | 'X_MODEL_WRITE'

@@ -1,3 +1,18 @@
+export { createBackend } from './backend/create-backend';
+export { BACKEND_PACKAGES, loadBackend } from './backend/load-backend';
+export type {
+  Backend,
+  BackendName,
+  BackendRequest,
+  ExternalDataFile,
+  GraphOptimizationLevel,
+  OrtInferenceSession,
+  OrtModule,
+  OrtValueMetadata,
+  Session,
+  SessionOptions,
+  ValueMetadata,
+} from './backend/types';
 export type { BuildDecoderModelOptions, DecoderForm } from './builder/build-decoder-model';
 export { buildDecoderModel } from './builder/build-decoder-model';
 export type { DecoderConfig } from './builder/decoder-config';
@@ -16,5 +31,43 @@ export type {
 export { referenceForward } from './builder/reference-forward';
 export type { CoreErrorCode, ProgressCallback, ProgressEvent, XErrorOptions } from './errors';
 export { isXError, throwIfAborted, XError } from './errors';
+export { dataTypeName, dataTypeToDtype, dtypeToDataType } from './onnx/data-type';
+export type { InitializerInfo } from './onnx/list-initializers';
+export type { ExternalDataFileRef } from './onnx/model';
+export { isOnnxModel, OnnxModel } from './onnx/model';
+export type { ExternalDataOptions, ResolvedExternalDataOptions } from './onnx/plan-external-data';
+export type {
+  AttributeProto,
+  GraphProto,
+  ModelProto,
+  NodeProto,
+  TensorProto,
+  ValueInfoProto,
+} from './onnx/proto';
+export { onnx } from './onnx/proto';
+export type { ParseModelOptions, ReadModelOptions } from './onnx/read-model';
+export { parseModel, readModel } from './onnx/read-model';
+export type { SerializedModel } from './onnx/serialize-for-session';
+export { serializeForSession } from './onnx/serialize-for-session';
+export type { ResolvedWriteModelOptions, WriteModelOptions, WriteModelResult } from './onnx/write-model';
+export { writeModel } from './onnx/write-model';
 export type { Rng } from './rng';
 export { createRng } from './rng';
+export type { TensorValues } from './tensor/create-tensor';
+export { createTensor } from './tensor/create-tensor';
+export type { Dtype, TensorDataMap } from './tensor/dtype';
+export { DTYPES, dtypeByteLength, isDtype } from './tensor/dtype';
+export {
+  float16BitsToFloat32,
+  float16ToFloat32,
+  float32ToFloat16,
+  float32ToFloat16Bits,
+} from './tensor/float16';
+export { fromOrt } from './tensor/from-ort';
+export { packInt4, unpackInt4 } from './tensor/int4';
+export { reshape } from './tensor/reshape';
+export { sliceAxis } from './tensor/slice-axis';
+export type { OrtTensorLike, Tensor } from './tensor/tensor';
+export { tensorSize } from './tensor/tensor-size';
+export type { OrtTensorModule } from './tensor/to-ort';
+export { assertTensor, toOrt } from './tensor/to-ort';
