@@ -101,7 +101,7 @@ done | sha256sum | cut -d' ' -f1)"
     first=0
     sha="$(sha256sum "$OUT_DIR/$name.wasm" | cut -d' ' -f1)"
     size="$(wc -c <"$OUT_DIR/$name.wasm" | tr -d ' ')"
-    printf '    "%s.wasm": { "sha256": "%s", "bytes": %s }' "$name" "$sha" "$size"
+    printf '    "%s.wasm": {\n      "sha256": "%s",\n      "bytes": %s\n    }' "$name" "$sha" "$size"
   done
   echo ""
   echo "  }"

@@ -20,3 +20,6 @@ export type { KernelModuleSource } from './module-source';
 export { f32GemmRef } from './reference/f32-gemm.ref';
 export { hasRelaxedSimd, hasSharedMemory, hasWasmSimd } from './runtime/features';
 export type { KernelBuffer, KernelDtype } from './runtime/memory';
+export type { CreateKernelPoolOptions, KernelCall, KernelPool } from './threads/kernel-pool';
+export { createKernelPool } from './threads/kernel-pool';
+export { parallelF32Gemm } from './threads/parallel-f32-gemm';

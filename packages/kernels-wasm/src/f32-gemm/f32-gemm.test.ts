@@ -40,6 +40,33 @@ describe.each(testedIsas)('f32Gemm (%s)', (isa) => {
     }
   });
 
+  it('every f32 GEMM variant in the module matches the twin', async () => {
+    const kernels = await kernelsFor(isa);
+    const variants = Object.keys(kernels.instance.exports).filter((name) =>
+      /^xk_f32_gemm_\d+x\d+_/.test(name),
+    );
+    expect(variants.length).toBeGreaterThanOrEqual(isa === 'relaxed' ? 4 : 2);
+    const random = seeded(14);
+    for (const variant of variants) {
+      for (const [m, k, n] of [
+        [1, 5, 3],
+        [4, 8, 8],
+        [11, 29, 21],
+        [130, 7, 9],
+      ]) {
+        const a = kernels.alloc('float32', m * k);
+        a.view().set(randomFloats(random, m * k));
+        const b = randomFloats(random, k * n);
+        const bias = randomFloats(random, n);
+        const weights = packF32Gemm(kernels, b, { k, n, bias });
+        const c = kernels.alloc('float32', m * n);
+        kernels.kernel(variant)(m, n, k, a.pointer, k, weights.buffer.pointer, c.pointer, n);
+        expectClose(c.view(), f32GemmRef(a.view(), b, { m, k, n }, bias), tolerance);
+        for (const handle of [a, c, weights.buffer]) handle.free();
+      }
+    }
+  });
+
   it('packs [n, k] weights when transposed', async () => {
     const kernels = await kernelsFor(isa);
     const random = seeded(12);

@@ -24,7 +24,10 @@ export interface F32GemmOptions {
   out?: KernelInput<'float32'>;
 }
 
-export const f32GemmVariants = ['xk_f32_gemm_4x8_relaxedsimd', 'xk_f32_gemm_4x8_wasmsimd'] as const;
+export const f32GemmVariants = [
+  'xk_f32_gemm_4x8_relaxedsimd_loadsplat',
+  'xk_f32_gemm_4x8_wasmsimd_loadsplat',
+] as const;
 
 export function checkPacked(
   kernel: string,

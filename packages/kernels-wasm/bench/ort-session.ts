@@ -1,0 +1,44 @@
+/** ORT baselines in the same process: onnxruntime-web (wasm, Node build) and onnxruntime-node. */
+import * as ortNode from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
+
+export type OrtFlavor = 'web' | 'node';
+
+export interface OrtRunner {
+  run(a: Float32Array, dims: number[]): Promise<Float32Array>;
+  release(): Promise<void>;
+}
+
+export async function createOrtRunner(
+  flavor: OrtFlavor,
+  model: Uint8Array,
+  threads: number,
+): Promise<OrtRunner> {
+  if (flavor === 'web') {
+    ortWeb.env.wasm.numThreads = threads;
+    const session = await ortWeb.InferenceSession.create(model, {
+      executionProviders: ['wasm'],
+      graphOptimizationLevel: 'all',
+    });
+    return {
+      async run(a, dims) {
+        const result = await session.run({ A: new ortWeb.Tensor('float32', a, dims) });
+        return result.Y.data as Float32Array;
+      },
+      release: () => session.release(),
+    };
+  }
+  const session = await ortNode.InferenceSession.create(model, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  });
+  return {
+    async run(a, dims) {
+      const result = await session.run({ A: new ortNode.Tensor('float32', a, dims) });
+      return result.Y.data as Float32Array;
+    },
+    release: () => session.release(),
+  };
+}
