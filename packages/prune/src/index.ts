@@ -1,1 +1,50 @@
-export {};
+// @x/prune public surface: named exports only.
+
+export type { AmberActivationOptions } from './activation/amber-activation-mask';
+export { applyAmberActivationSparsity, scoreAmberActivations } from './activation/amber-activation-mask';
+export type { AmberChannelScaleOptions } from './activation/amber-channel-scale';
+export { computeAmberChannelScale } from './activation/amber-channel-scale';
+export type { AmberLayerPolicyOptions } from './activation/amber-layer-policy';
+export { AMBER_SKIP_LAYERS, amberSensitivity, amberSparsifies } from './activation/amber-layer-policy';
+export { centeredGram, linearCka } from './allocation/cka';
+export type { LosaAllocationOptions } from './allocation/losa';
+export { allocateLosa, computeLosaImportance, losaDelta } from './allocation/losa';
+export type { OwlOptions } from './allocation/owl';
+export { allocateOwl, computeOutlierRatio } from './allocation/owl';
+export { allocateUniform } from './allocation/uniform';
+export type { Activations, AddBatchOptions } from './calibrate/activations';
+export type { ChannelMomentAccumulator, ChannelMoments } from './calibrate/channel-moments';
+export { createChannelMomentAccumulator } from './calibrate/channel-moments';
+export type { HessianAccumulator } from './calibrate/hessian';
+export { createHessianAccumulator } from './calibrate/hessian';
+export type { InputNormAccumulator } from './calibrate/input-norms';
+export { createInputNormAccumulator } from './calibrate/input-norms';
+export type {
+  LayerStatistics,
+  LayerStatisticsAccumulator,
+  StatisticKind,
+} from './calibrate/layer-statistics';
+export { createLayerStatisticsAccumulator, requireStatistics } from './calibrate/layer-statistics';
+export type { PruneErrorCode } from './errors';
+export { isPruneError, PruneError } from './errors';
+export { applyMask, maskSparsity, rowSparsity } from './mask/apply';
+export { isNmMask, selectNmMask } from './mask/n-m';
+export { formatSparsityPattern, parseSparsityPattern, patternSparsity } from './mask/pattern';
+export { prunedPerRow, selectMatrixMask, selectRowMask } from './mask/unstructured';
+export type { DsnotInput, DsnotOptions, DsnotResult, DsnotSkip, ResolvedDsnotOptions } from './methods/dsnot';
+export { dsnotSkips, refineMaskDsnot, resolveDsnotOptions } from './methods/dsnot';
+export type { MagnitudeOptions } from './methods/magnitude';
+export { magnitudeMethod, resolveMagnitudeOptions, scoreMagnitude } from './methods/magnitude';
+export type { PruneLayerResult, PruneMethod } from './methods/method';
+export { getPruneMethod, listPruneMethods, registerPruneMethod } from './methods/registry';
+export type { ResolvedSparseGptOptions, SparseGptOptions, SparseGptResult } from './methods/sparsegpt';
+export {
+  pruneSparseGpt,
+  reconstructWithObs,
+  resolveSparseGptOptions,
+  scoreSparseGpt,
+  sparseGptMethod,
+} from './methods/sparsegpt';
+export { scoreWanda, wandaMethod } from './methods/wanda';
+export { reconstructionErrorFromHessian } from './metrics/reconstruction-error';
+export type { LinearProjection, PruneMask, SparsityPattern, WeightMatrix } from './types';

@@ -1,0 +1,241 @@
+import type { LayerStatistics } from '../calibrate/layer-statistics';
+import { requireStatistics } from '../calibrate/layer-statistics';
+import { invalidOption, PruneError } from '../errors';
+import { argsortStable } from '../internal/argsort';
+import { upperCholeskyOfInverse } from '../internal/cholesky';
+import {
+  checkLength,
+  checkNonNegative,
+  checkPattern,
+  checkPositiveInteger,
+  checkWeightMatrix,
+} from '../internal/validate';
+import { prunedPerRow } from '../mask/unstructured';
+import type { PruneMask, SparsityPattern, WeightMatrix } from '../types';
+import type { PruneLayerResult, PruneMethod } from './method';
+
+export interface SparseGptOptions {
+  /**
+   * Lazy-update block width B: OBS updates are applied inside a block of B columns and propagated to the rest of
+   * the matrix once per block; the unstructured mask is selected per block ("adaptive mask selection").
+   * For N:M it must be a multiple of M.
+   * @defaultValue 128
+   */
+  blocksize?: number;
+  /** Dampening `percdamp · mean(diag H)` added to the diagonal of H before inversion. @defaultValue 0.01 */
+  percdamp?: number;
+}
+
+export interface ResolvedSparseGptOptions {
+  blocksize: number;
+  percdamp: number;
+}
+
+export function resolveSparseGptOptions(options: SparseGptOptions = {}): ResolvedSparseGptOptions {
+  const resolved = { blocksize: options.blocksize ?? 128, percdamp: options.percdamp ?? 0.01 };
+  checkPositiveInteger(resolved.blocksize, 'blocksize');
+  checkNonNegative(resolved.percdamp, 'percdamp');
+  return resolved;
+}
+
+export interface SparseGptResult extends PruneLayerResult {
+  /** SparseGPT's own loss estimate `Σ (w − q)² / d² / 2` per row (checklist §12.4: it tracks ‖(W−Ŵ)Xᵀ‖²·(1/n)). */
+  readonly rowLoss: Float64Array;
+  readonly options: ResolvedSparseGptOptions;
+}
+
+/** Dead columns (`H_jj = 0`) get `H_jj = 1`, then `percdamp · mean(diag H)` is added to the diagonal (brief §2). */
+function prepareHessian(
+  hessian: Float64Array,
+  k: number,
+  percdamp: number,
+): { damped: Float64Array; dead: Uint8Array } {
+  const damped = Float64Array.from(hessian);
+  const dead = new Uint8Array(k);
+  let diagonalSum = 0;
+  for (let j = 0; j < k; j++) {
+    if (damped[j * k + j] === 0) {
+      dead[j] = 1;
+      damped[j * k + j] = 1;
+    }
+    diagonalSum += damped[j * k + j];
+  }
+  const damp = (percdamp * diagonalSum) / k;
+  for (let j = 0; j < k; j++) damped[j * k + j] += damp;
+  return { damped, dead };
+}
+
+function factor(hessian: Float64Array, k: number, percdamp: number): { u: Float64Array; dead: Uint8Array } {
+  const { damped, dead } = prepareHessian(hessian, k, percdamp);
+  const u = upperCholeskyOfInverse(damped, k);
+  if (!u) {
+    throw new PruneError(
+      'PRUNE_CHOLESKY_FAILED',
+      `sparsegpt: the damped Hessian (percdamp ${percdamp}) is not positive definite; raise percdamp`,
+      { details: { option: 'percdamp', percdamp } },
+    );
+  }
+  return { u, dead };
+}
+
+/**
+ * SparseGPT saliency `W_ij² / diag(U)_j²` with U the upper Cholesky factor of the damped `H⁻¹`, over the dense W and
+ * the full matrix U (what DSnoT uses as SparseGPT's "initial score", brief §3.4/§3.6 B2, with H accumulated).
+ * Dead input channels score 0.
+ */
+export function scoreSparseGpt(
+  weight: WeightMatrix,
+  hessian: Float64Array,
+  options: SparseGptOptions = {},
+): Float64Array {
+  checkWeightMatrix(weight);
+  const { percdamp } = resolveSparseGptOptions(options);
+  const k = weight.columns;
+  checkLength(hessian, k * k, 'hessian');
+  const { u, dead } = factor(hessian, k, percdamp);
+  const scores = new Float64Array(weight.rows * k);
+  for (let i = 0; i < weight.rows; i++) {
+    for (let j = 0; j < k; j++) {
+      const w = dead[j] ? 0 : weight.data[i * k + j];
+      const d = u[j * k + j];
+      scores[i * k + j] = (w * w) / (d * d);
+    }
+  }
+  return scores;
+}
+
+/**
+ * The OBS loop of SparseGPT (Frantar & Alistarh 2023, arXiv 2301.00774, Alg. 1; brief §2), row-major.
+ * Rows are independent once a block's mask is chosen, so each block is processed row by row: inside the block
+ * `W[r, i:] −= err · U[i, i:]` after each column, then the block's errors propagate to the trailing columns,
+ * `W[r, i2:] −= Err · U[i1:i2, i2:]` (the lazy batch update). With `fixedMask` no selection happens.
+ */
+function runObs(
+  weight: WeightMatrix,
+  hessian: Float64Array,
+  pattern: SparsityPattern | undefined,
+  fixedMask: PruneMask | undefined,
+  options: ResolvedSparseGptOptions,
+): SparseGptResult {
+  const { rows, columns: k } = weight;
+  const { blocksize, percdamp } = options;
+  const { u, dead } = factor(hessian, k, percdamp);
+  const w = new Float64Array(weight.data);
+  for (let j = 0; j < k; j++) if (dead[j]) for (let i = 0; i < rows; i++) w[i * k + j] = 0;
+  const mask = fixedMask ? Uint8Array.from(fixedMask) : new Uint8Array(rows * k);
+  const rowLoss = new Float64Array(rows);
+  const errors = new Float64Array(blocksize);
+  const groupScores = new Float64Array(16);
+  for (let i1 = 0; i1 < k; i1 += blocksize) {
+    const i2 = Math.min(i1 + blocksize, k);
+    const count = i2 - i1;
+    if (!fixedMask && pattern?.kind === 'unstructured') {
+      // One threshold per block over all rows, from the current (already updated) weights: exactly
+      // floor(s·rows·count) entries, stable in row-major order. (Official: `<= sorted[floor(s·N·B)]`, +1 and ties.)
+      const scores = new Float64Array(rows * count);
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < count; c++) {
+          const value = w[r * k + i1 + c];
+          const d = u[(i1 + c) * k + i1 + c];
+          scores[r * count + c] = (value * value) / (d * d);
+        }
+      }
+      const order = argsortStable(scores);
+      const prune = prunedPerRow(rows * count, pattern.sparsity);
+      for (let q = 0; q < prune; q++) {
+        const r = Math.floor(order[q] / count);
+        mask[r * k + i1 + (order[q] % count)] = 1;
+      }
+    }
+    for (let r = 0; r < rows; r++) {
+      const row = r * k;
+      for (let c = 0; c < count; c++) {
+        const col = i1 + c;
+        if (!fixedMask && pattern?.kind === 'nm' && c % pattern.m === 0) {
+          // N:M: in each group of M, prune the M−N smallest w²/d² of the already-updated weights.
+          const { n, m } = pattern;
+          for (let g = 0; g < m; g++) {
+            const value = w[row + col + g];
+            const d = u[(col + g) * k + col + g];
+            groupScores[g] = (value * value) / (d * d);
+          }
+          const order = argsortStable(groupScores, 0, m);
+          for (let g = 0; g < m - n; g++) mask[row + col + order[g]] = 1;
+        }
+        const value = w[row + col];
+        const d = u[col * k + col];
+        const q = mask[row + col] === 1 ? 0 : value;
+        const err = (value - q) / d;
+        rowLoss[r] += ((value - q) * (value - q)) / (d * d) / 2;
+        w[row + col] = q;
+        errors[c] = err;
+        if (err !== 0) {
+          const uRow = col * k;
+          for (let j = col + 1; j < i2; j++) w[row + j] -= err * u[uRow + j];
+        }
+      }
+      for (let c = 0; c < count; c++) {
+        const err = errors[c];
+        if (err === 0) continue;
+        const uRow = (i1 + c) * k;
+        for (let j = i2; j < k; j++) w[row + j] -= err * u[uRow + j];
+      }
+    }
+  }
+  for (let q = 0; q < mask.length; q++) if (mask[q] === 1) w[q] = 0;
+  return {
+    weight: { data: Float32Array.from(w), rows, columns: k },
+    mask,
+    rowLoss,
+    options,
+  };
+}
+
+/** SparseGPT with adaptive mask selection: per B-column block for unstructured sparsity, every M columns for N:M. */
+export function pruneSparseGpt(
+  weight: WeightMatrix,
+  hessian: Float64Array,
+  pattern: SparsityPattern,
+  options: SparseGptOptions = {},
+): SparseGptResult {
+  checkWeightMatrix(weight);
+  checkLength(hessian, weight.columns * weight.columns, 'hessian');
+  checkPattern(pattern, weight.columns);
+  const resolved = resolveSparseGptOptions(options);
+  if (pattern.kind === 'nm' && resolved.blocksize % pattern.m !== 0) {
+    throw invalidOption('blocksize', `must be a multiple of M=${pattern.m} for N:M`, resolved.blocksize);
+  }
+  if (pattern.kind === 'nm' && pattern.m > 16)
+    throw invalidOption('pattern', 'M above 16 is not supported', pattern);
+  return runObs(weight, hessian, pattern, undefined, resolved);
+}
+
+/**
+ * SparseGPT's OBS reconstruction for a given mask (no selection): zero the masked weights one column at a time and
+ * compensate with the not-yet-processed columns. Useful to update weights after a mask refinement (e.g. DSnoT).
+ */
+export function reconstructWithObs(
+  weight: WeightMatrix,
+  hessian: Float64Array,
+  mask: PruneMask,
+  options: SparseGptOptions = {},
+): SparseGptResult {
+  checkWeightMatrix(weight);
+  checkLength(hessian, weight.columns * weight.columns, 'hessian');
+  checkLength(mask, weight.rows * weight.columns, 'mask');
+  return runObs(weight, hessian, undefined, mask, resolveSparseGptOptions(options));
+}
+
+function hessianOf(statistics: LayerStatistics | undefined): Float64Array {
+  requireStatistics(statistics, ['hessian'], 'sparsegpt');
+  return statistics!.hessian!;
+}
+
+/** SparseGPT as a registered method (reads the `hessian` statistic). */
+export const sparseGptMethod: PruneMethod<SparseGptOptions> = {
+  name: 'sparsegpt',
+  requires: ['hessian'],
+  score: (weight, statistics, options) => scoreSparseGpt(weight, hessianOf(statistics), options),
+  prune: (weight, statistics, pattern, options) =>
+    pruneSparseGpt(weight, hessianOf(statistics), pattern, options),
+};
