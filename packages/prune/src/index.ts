@@ -36,6 +36,13 @@ export { dsnotSkips, refineMaskDsnot, resolveDsnotOptions } from './methods/dsno
 export type { MagnitudeOptions } from './methods/magnitude';
 export { magnitudeMethod, resolveMagnitudeOptions, scoreMagnitude } from './methods/magnitude';
 export type { PruneLayerResult, PruneMethod } from './methods/method';
+export type {
+  DsnotSparseGptBase,
+  PruneLinearOptions,
+  PruneLinearResult,
+  ResolvedPruneLinearOptions,
+} from './methods/prune-linear';
+export { pruneLinear, requiredStatistics, resolvePruneLinearOptions } from './methods/prune-linear';
 export { getPruneMethod, listPruneMethods, registerPruneMethod } from './methods/registry';
 export type { ResolvedSparseGptOptions, SparseGptOptions, SparseGptResult } from './methods/sparsegpt';
 export {

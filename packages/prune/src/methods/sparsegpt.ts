@@ -39,6 +39,11 @@ export function resolveSparseGptOptions(options: SparseGptOptions = {}): Resolve
 }
 
 export interface SparseGptResult extends PruneLayerResult {
+  /**
+   * Every weight's OBS-updated value at the moment its column was processed, before masking: the final value for
+   * kept weights, the compensated value a pruned weight would have had. DSnoT's 'obs-updated' variant regrows these.
+   */
+  readonly preMaskWeight: Float32Array;
   /** SparseGPT's own loss estimate `Σ (w − q)² / d² / 2` per row (checklist §12.4: it tracks ‖(W−Ŵ)Xᵀ‖²·(1/n)). */
   readonly rowLoss: Float64Array;
   readonly options: ResolvedSparseGptOptions;
@@ -124,6 +129,7 @@ function runObs(
   for (let j = 0; j < k; j++) if (dead[j]) for (let i = 0; i < rows; i++) w[i * k + j] = 0;
   const mask = fixedMask ? Uint8Array.from(fixedMask) : new Uint8Array(rows * k);
   const rowLoss = new Float64Array(rows);
+  const preMask = new Float32Array(rows * k);
   const errors = new Float64Array(blocksize);
   const groupScores = new Float64Array(16);
   for (let i1 = 0; i1 < k; i1 += blocksize) {
@@ -164,6 +170,7 @@ function runObs(
         }
         const value = w[row + col];
         const d = u[col * k + col];
+        preMask[row + col] = value;
         const q = mask[row + col] === 1 ? 0 : value;
         const err = (value - q) / d;
         rowLoss[r] += ((value - q) * (value - q)) / (d * d) / 2;
@@ -186,6 +193,7 @@ function runObs(
   return {
     weight: { data: Float32Array.from(w), rows, columns: k },
     mask,
+    preMaskWeight: preMask,
     rowLoss,
     options,
   };
