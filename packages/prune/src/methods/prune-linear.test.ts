@@ -49,7 +49,7 @@ describe('pruneLinear', () => {
     );
     expect(result.reconstructionError?.final).toBeCloseTo(final, 9);
     expect(result.dsnot?.swaps).toBeGreaterThan(0);
-    expect(result.options.dsnot && result.options.dsnot.maxCycles).toBe(50);
+    expect(result.options.dsnot).toMatchObject({ maxCycles: 50, updateThreshold: 0.1 });
   });
 
   it('SparseGPT + DSnoT from the saliency keeps dense values; from the OBS result keeps compensated values', () => {
