@@ -32,6 +32,27 @@ export { referenceForward } from './builder/reference-forward';
 export type { CoreErrorCode, ProgressCallback, ProgressEvent, XErrorOptions } from './errors';
 export { isXError, throwIfAborted, XError } from './errors';
 export { dataTypeName, dataTypeToDtype, dtypeToDataType } from './onnx/data-type';
+export type { AddGraphOutputsOptions } from './onnx/edit/add-graph-outputs';
+export { addGraphOutputs } from './onnx/edit/add-graph-outputs';
+export type { AttributeValue } from './onnx/edit/attribute';
+export { createAttribute } from './onnx/edit/attribute';
+export type {
+  CheckTopologicalOrderOptions,
+  TopologicalOrderResult,
+} from './onnx/edit/check-topological-order';
+export { checkTopologicalOrder } from './onnx/edit/check-topological-order';
+export type { InsertNodeOptions, NodeSpec } from './onnx/edit/insert-node';
+export { insertNode } from './onnx/edit/insert-node';
+export type { PruneDeadNodesResult } from './onnx/edit/prune-dead-nodes';
+export { pruneDeadNodes } from './onnx/edit/prune-dead-nodes';
+export type { RemoveNodeOptions } from './onnx/edit/remove-node';
+export { removeNode } from './onnx/edit/remove-node';
+export { renameValue } from './onnx/edit/rename-value';
+export { sortTopologically } from './onnx/edit/sort-topologically';
+export type { ValueType } from './onnx/edit/value-info';
+export { createValueInfo, findValueInfo } from './onnx/edit/value-info';
+export type { ExtractSubgraphOptions } from './onnx/extract-subgraph';
+export { extractSubgraph } from './onnx/extract-subgraph';
 export type { InitializerInfo } from './onnx/list-initializers';
 export type { ExternalDataFileRef } from './onnx/model';
 export { isOnnxModel, OnnxModel } from './onnx/model';
