@@ -1,0 +1,62 @@
+/**
+ * The ONNX ops this package writes, run on onnxruntime-node and onnxruntime-web (WASM):
+ * MatMulNBits with our packing equals A·dequant(W)ᵀ, and the two-MatMul online Hadamard equals the TS twin.
+ */
+import { describe, expect, it } from 'vitest';
+import { emitMatMulNBits } from '../src/graph/emit-matmul-nbits';
+import { emitOnlineHadamard } from '../src/graph/emit-online-hadamard';
+import { insertNodesBefore } from '../src/graph/onnx-nodes';
+import { packMatMulNBits, quantizeRtn } from '../src/index';
+import { randomMatrix } from '../src/internal/test-helpers';
+import { dequantizeMatMulNBits } from '../src/quant/matmul-nbits';
+import { applyHadamard } from '../src/rotation/apply-hadamard';
+import { backends, emptyModel, floatTensor, maxAbsDiff, runModel } from './helpers';
+
+describe.each(backends)('on onnxruntime-%s', (backend) => {
+  it.each([
+    { bits: 4, symmetric: true, groupSize: 32 },
+    { bits: 4, symmetric: false, groupSize: 16 },
+    { bits: 8, symmetric: true, groupSize: 0 },
+    { bits: 8, symmetric: false, groupSize: 0 },
+    { bits: 2, symmetric: false, groupSize: 32 },
+  ])('MatMulNBits(%o) equals the matmul with the dequantized weight', async (options) => {
+    const [m, k, n] = [3, 64, 24];
+    const w = randomMatrix(n, k, options.bits + options.groupSize);
+    const packed = packMatMulNBits(quantizeRtn(w, options).quantized);
+    const model = emptyModel([['A', ['batch', k]]], [['Y', ['batch', n]]]);
+    insertNodesBefore(model, undefined, [
+      emitMatMulNBits(model, packed, { name: 'q', weightName: 'w', input: 'A', output: 'Y' }),
+    ]);
+    const a = randomMatrix(m, k, 99);
+    const y = (await runModel(backend, model, { A: floatTensor([m, k], a.data) })).Y;
+    const deq = dequantizeMatMulNBits(packed).data;
+    const expected = new Float64Array(m * n);
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let c = 0; c < k; c++) s += Math.fround(a.data[i * k + c]) * deq[j * k + c];
+        expected[i * n + j] = s;
+      }
+    expect(y.dims).toEqual([m, n]);
+    expect(maxAbsDiff(y.data as Float32Array, expected)).toBeLessThan(2e-5);
+  });
+
+  it.each([
+    [64, 3],
+    [12 * 8, 3],
+    [20 * 4, 4],
+  ])('the online Hadamard of size %i on a rank-%i tensor equals applyHadamard', async (n, rank) => {
+    const dims = rank === 3 ? [2, 3, n] : [1, 2, 3, n];
+    const rows = dims.slice(0, -1).reduce((a, b) => a * b, 1);
+    const model = emptyModel([['X', dims.map((d, i) => (i < rank - 1 ? `d${i}` : d))]], [['Y', dims]]);
+    const { nodes, output } = emitOnlineHadamard(model, 'X', { n, rank, scope: '/r4' });
+    nodes[nodes.length - 1].output = ['Y'];
+    insertNodesBefore(model, undefined, nodes);
+    if (n === 64) expect(nodes.map((node) => node.opType)).toEqual(['MatMul']);
+    else expect(nodes.map((node) => node.opType)).toEqual(['Reshape', 'MatMul', 'MatMul', 'Reshape']);
+    expect(output).toBeTypeOf('string');
+    const x = randomMatrix(rows, n, n + rank);
+    const y = (await runModel(backend, model, { X: floatTensor(dims, x.data) })).Y;
+    expect(maxAbsDiff(y.data as Float32Array, applyHadamard(x).data)).toBeLessThan(1e-5);
+  });
+});
