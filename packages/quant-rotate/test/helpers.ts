@@ -1,9 +1,9 @@
 /** Shared helpers of the integration tests: tiny ONNX models run on both ORT backends. */
-import { createTensor, loadBackend, OnnxModel, onnx, type Tensor } from '@x/core';
+import { createTensor, loadBackend, OnnxModel, onnx, type Tensor, type ValueInfoProto } from '@x/core';
 
 export const backends = ['node', 'web'] as const;
 
-export function floatInput(name: string, dims: readonly (number | string)[]) {
+export function floatInput(name: string, dims: readonly (number | string)[]): ValueInfoProto {
   return onnx.ValueInfoProto.create({
     name,
     type: {
