@@ -5,6 +5,7 @@
  * default 64 = 16 flop/cycle x 4 GHz, sparse-attn-kernels.md §9.4).
  */
 import { benchF32Gemm, benchF32GemmThreads } from './f32-gemm.bench';
+import { benchMatMulNBits } from './matmul-nbits.bench';
 import { emit } from './timing';
 
 const peakGflops = Number(process.env.XK_PEAK_GFLOPS ?? 64);
@@ -12,6 +13,7 @@ const only = process.argv.slice(2);
 const suites: Record<string, () => Promise<void>> = {
   'f32-gemm': () => benchF32Gemm(peakGflops),
   'f32-gemm-threads': () => benchF32GemmThreads(peakGflops),
+  'matmul-nbits': () => benchMatMulNBits(),
 };
 emit({
   bench: 'environment',

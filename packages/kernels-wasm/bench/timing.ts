@@ -33,3 +33,38 @@ export async function timeMedian(
 export function emit(row: Record<string, unknown>): void {
   console.log(JSON.stringify(row));
 }
+
+/**
+ * Times several bodies in alternation (sample of A, sample of B, ...) so that load from other
+ * processes hits all of them alike; returns the median milliseconds of each.
+ */
+export async function timeInterleaved<K extends string>(
+  bodies: Record<K, () => unknown>,
+  options: { warmup?: number; repeats?: number; minimumMs?: number } = {},
+): Promise<Record<K, number>> {
+  const keys = Object.keys(bodies) as K[];
+  const inner = {} as Record<K, number>;
+  for (const key of keys) {
+    for (let i = 0; i < (options.warmup ?? 2); i++) await bodies[key]();
+    let count = 1;
+    for (;;) {
+      const start = performance.now();
+      for (let j = 0; j < count; j++) await bodies[key]();
+      if (performance.now() - start >= (options.minimumMs ?? 5) || count >= 1 << 16) break;
+      count *= 4;
+    }
+    inner[key] = count;
+  }
+  const samples = {} as Record<K, number[]>;
+  for (const key of keys) samples[key] = [];
+  for (let r = 0; r < (options.repeats ?? 9); r++) {
+    for (const key of keys) {
+      const start = performance.now();
+      for (let j = 0; j < inner[key]; j++) await bodies[key]();
+      samples[key].push((performance.now() - start) / inner[key]);
+    }
+  }
+  const result = {} as Record<K, number>;
+  for (const key of keys) result[key] = median(samples[key]);
+  return result;
+}
