@@ -1,0 +1,3 @@
+/* KIVI decode attention, 4x8 tiles, SIMD128 mul + add. */
+#define XK_ATT_NAME xk_f32_attention_kivi_4x8_wasmsimd
+#include "f32-attention-kivi-4x8.inc"

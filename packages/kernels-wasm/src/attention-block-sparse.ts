@@ -1,0 +1,85 @@
+/**
+ * Block-sparse attention on the wasm kernels: each (head, query block) visits only its kept key
+ * blocks (a CSR list from `createBlockSparseLayout`), FlashAttention-2 online softmax over them
+ * (the brief's section 8, /work/shared/reference/sparse-attn-kernels.md). The result is the softmax
+ * renormalised over the kept keys; the twin is `blockSparseAttentionReference`.
+ */
+import {
+  engineScratchBytes,
+  finishOutputRows,
+  outputBytes,
+  paddedHeadDim,
+  stageBytes,
+  stagedRowBytes,
+  stageOutputRows,
+  stageRows,
+  viewOf,
+} from './attention-staging';
+import type { AttentionInput, AttentionOptions, BlockSparseLayout } from './attention-types';
+import { resolveOutput, validateAttention, validateBlockSparseLayout } from './attention-validate';
+import type { KernelInput } from './internal/io';
+import type { Kernels } from './load';
+import { ScratchArena } from './runtime/scratch';
+
+export const blockSparseAttentionVariants = [
+  'xk_f32_attention_block_sparse_4x8_relaxedsimd',
+  'xk_f32_attention_block_sparse_4x8_wasmsimd',
+] as const;
+
+type Tensor = KernelInput<'float32'>;
+
+/** Block-sparse attention; returns `[numHeads, queryLength, headDim]`. */
+export function blockSparseAttention(
+  kernels: Kernels,
+  input: AttentionInput<Tensor>,
+  layout: BlockSparseLayout,
+  options: AttentionOptions<Tensor> = {},
+): Float32Array {
+  const name = 'blockSparseAttention';
+  const { numHeads, numKvHeads, queryLength, kvLength, headDim } = input;
+  const plain = { ...input, query: viewOf(input.query), key: viewOf(input.key), value: viewOf(input.value) };
+  const { scale, causal } = validateAttention(name, plain, { scale: options.scale, causal: options.causal });
+  validateBlockSparseLayout(name, layout, input);
+  const rows = numHeads * queryLength;
+  if (options.output !== undefined) resolveOutput(name, viewOf(options.output), rows * headDim);
+  const dp = paddedHeadDim(headDim);
+  const kvRows = numKvHeads * kvLength;
+  kernels.scratch.begin(
+    ScratchArena.bytesFor(
+      stagedRowBytes(input.query, rows, headDim),
+      stagedRowBytes(input.key, kvRows, headDim),
+      stagedRowBytes(input.value, kvRows, headDim),
+      outputBytes(options.output, rows, headDim),
+      layout.rowOffsets.byteLength,
+      layout.keyBlocks.byteLength,
+      engineScratchBytes(dp),
+    ),
+  );
+  const q = stageRows(kernels, input.query, rows, headDim);
+  const k = stageRows(kernels, input.key, kvRows, headDim);
+  const v = stageRows(kernels, input.value, kvRows, headDim);
+  const o = stageOutputRows(kernels, options.output, rows, headDim);
+  const offsets = stageBytes(kernels, layout.rowOffsets);
+  const blocks = stageBytes(kernels, layout.keyBlocks);
+  const scratch = kernels.scratch.take(engineScratchBytes(dp));
+  kernels.kernel(...blockSparseAttentionVariants)(
+    q,
+    k,
+    v,
+    o,
+    numHeads,
+    numKvHeads,
+    queryLength,
+    kvLength,
+    dp,
+    scale,
+    causal ? 1 : 0,
+    layout.blockSizeQuery,
+    layout.blockSizeKey,
+    layout.layoutHeads,
+    offsets,
+    blocks,
+    scratch,
+  );
+  return finishOutputRows(kernels, options.output, o, rows, headDim);
+}
