@@ -1,0 +1,37 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, expect, it, vi } from 'vitest';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'x-core-readme-'));
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+  for (const name of ['tiny-mlp-edited.onnx', 'tiny-mlp-edited.onnx_data'])
+    rmSync(join(tmpdir(), name), { force: true });
+});
+
+it('the README quick start runs and prints what it says', async () => {
+  const readme = readFileSync(resolve(here, '../README.md'), 'utf8');
+  const block = /## Quick start\s+```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  expect(block).toBeDefined();
+  const source = (block as string).replace("from '@x/core'", `from '${resolve(here, '../src/index.ts')}'`);
+  const file = join(scratch, 'quick-start.ts');
+  writeFileSync(file, source);
+  const logs: unknown[][] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...args) => void logs.push(args));
+  const table = vi.spyOn(console, 'table').mockImplementation(() => undefined);
+  try {
+    await import(/* @vite-ignore */ file);
+  } finally {
+    log.mockRestore();
+    table.mockRestore();
+  }
+  expect(logs[0]).toEqual([
+    [1, 8],
+    [1, 32],
+  ]);
+  expect(logs[1]).toEqual([['tiny-mlp-edited.onnx_data']]);
+  expect(existsSync(join(tmpdir(), 'tiny-mlp-edited.onnx_data'))).toBe(true);
+});
