@@ -1,3 +1,21 @@
+export { findDecoderAnatomy } from './anatomy/find-decoder-anatomy';
+export type {
+  AttentionAnatomy,
+  AttentionKind,
+  DecoderAnatomy,
+  DecoderIo,
+  EmbeddingAnatomy,
+  KvNames,
+  LayerAnatomy,
+  LmHeadAnatomy,
+  MlpActivation,
+  NormAnatomy,
+  NormKind,
+  ProjectionAnatomy,
+  ProjectionOp,
+  RotaryAnatomy,
+  RotaryKind,
+} from './anatomy/types';
 export { createBackend } from './backend/create-backend';
 export { BACKEND_PACKAGES, loadBackend } from './backend/load-backend';
 export type {
