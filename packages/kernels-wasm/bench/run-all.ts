@@ -5,6 +5,7 @@
  * default 64 = 16 flop/cycle x 4 GHz, sparse-attn-kernels.md §9.4).
  */
 import { benchF32Gemm, benchF32GemmThreads } from './f32-gemm.bench';
+import { benchHadamard } from './hadamard.bench';
 import { benchMatMulNBits } from './matmul-nbits.bench';
 import { emit } from './timing';
 
@@ -14,6 +15,7 @@ const suites: Record<string, () => Promise<void>> = {
   'f32-gemm': () => benchF32Gemm(peakGflops),
   'f32-gemm-threads': () => benchF32GemmThreads(peakGflops),
   'matmul-nbits': () => benchMatMulNBits(),
+  hadamard: () => benchHadamard(),
 };
 emit({
   bench: 'environment',

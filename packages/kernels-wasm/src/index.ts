@@ -33,6 +33,8 @@ export {
   hadamardMatrix,
   hadamardOrders,
 } from './hadamard/hadamard-matrix';
+export type { HadamardTransformOptions } from './hadamard/hadamard-transform';
+export { hadamardTransform } from './hadamard/hadamard-transform';
 export type { KernelIsa, Kernels, LoadKernelsOptions, ResolvedLoadKernelsOptions } from './load';
 export { getKernels, loadKernels, resolveLoadKernelsOptions } from './load';
 export type { KernelModuleSource } from './module-source';
@@ -54,6 +56,7 @@ export {
 } from './reference/attention-kivi-pack';
 export { raggedAttentionReference } from './reference/attention-ragged';
 export { f32GemmRef } from './reference/f32-gemm.ref';
+export { hadamardTransformRef } from './reference/hadamard.ref';
 export type { MatMulNBitsRefWeights } from './reference/matmul-nbits.ref';
 export { dequantizeMatMulNBitsRef, matMulNBitsRef } from './reference/matmul-nbits.ref';
 export { hasRelaxedSimd, hasSharedMemory, hasWasmSimd } from './runtime/features';
