@@ -44,7 +44,6 @@ export type {
   ReferenceForwardOptions,
   ReferenceForwardResult,
   ReferenceKv,
-  ReferenceTensor,
 } from './builder/reference-forward';
 export { referenceForward } from './builder/reference-forward';
 export type { CoreErrorCode, ProgressCallback, ProgressEvent, XErrorOptions } from './errors';

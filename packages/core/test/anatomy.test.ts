@@ -1,18 +1,5 @@
-// vitest hands its resolve conditions (including 'import') to Node as --conditions, so protobufjs 6's
-// require('long') gets long@5's ESM namespace and onnx-proto fails to initialise. Give protobufjs the class
-// before onnx-proto loads. Drop this once tools/vitest-preset.ts stops passing 'import' to Node.
-await vi.hoisted(async () => {
-  const { createRequire } = await import('node:module');
-  const requireHere = createRequire(import.meta.url);
-  const protobuf = createRequire(requireHere.resolve('onnx-proto'))('protobufjs/minimal');
-  if (typeof protobuf.util.Long?.fromBits !== 'function' && protobuf.util.Long?.default) {
-    protobuf.util.Long = protobuf.util.Long.default;
-    protobuf.configure();
-  }
-});
-
 import type { onnx } from 'onnx-proto';
-import { describe, expect, test, vi } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   buildDecoderModel,
   createDecoderWeights,

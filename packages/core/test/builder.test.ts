@@ -1,32 +1,16 @@
-// vitest hands its resolve conditions (including 'import') to Node as --conditions, so protobufjs 6's
-// require('long') gets long@5's ESM namespace and onnx-proto fails to initialise. Give protobufjs the class
-// before onnx-proto loads. Drop this once tools/vitest-preset.ts stops passing 'import' to Node.
-await vi.hoisted(async () => {
-  const { createRequire } = await import('node:module');
-  const requireHere = createRequire(import.meta.url);
-  const protobuf = createRequire(requireHere.resolve('onnx-proto'))('protobufjs/minimal');
-  if (typeof protobuf.util.Long?.fromBits !== 'function' && protobuf.util.Long?.default) {
-    protobuf.util.Long = protobuf.util.Long.default;
-    protobuf.configure();
-  }
-});
-
-import onnxProto from 'onnx-proto';
-import * as ortNode from 'onnxruntime-node';
-import * as ortWeb from 'onnxruntime-web';
-import { describe, expect, test, vi } from 'vitest';
-import type { DecoderForm, ReferenceKv } from '../src/index';
+import { describe, expect, test } from 'vitest';
+import type { BackendName, DecoderForm, ReferenceKv, Tensor } from '../src/index';
 import {
   buildDecoderModel,
   createDecoderWeights,
+  createTensor,
   type DecoderConfig,
   isXError,
+  loadBackend,
+  onnx,
   referenceForward,
 } from '../src/index';
 import { createRng } from '../src/rng';
-
-type Backend = 'node' | 'web';
-const runtimes = { node: ortNode, web: ortWeb as unknown as typeof ortNode };
 
 const base = { rmsNormEps: 1e-5, ropeTheta: 10000, maxPositionEmbeddings: 64 };
 /** Tiny shapes: GQA ratios 1, 2, 4; odd hidden / intermediate; tied and untied; 1-3 layers; both fused rotaries. */
@@ -75,42 +59,29 @@ interface RunInput {
   past?: ReferenceKv[];
 }
 
-async function run(backend: Backend, config: DecoderConfig, model: Uint8Array, input: RunInput) {
-  const ort = runtimes[backend];
+/** Runs a model through core's backend layer (loadBackend → createSession → run with core tensors). */
+async function run(backend: BackendName, config: DecoderConfig, model: Uint8Array, input: RunInput) {
   const batch = input.ids.length;
   const seq = input.ids[0].length;
   const pastLength = input.past?.[0].key.dims[2] ?? 0;
   const mask = input.mask ?? input.ids.map(() => new Array(pastLength + seq).fill(1));
   const positions = input.positions ?? input.ids.map((row) => row.map((_, i) => pastLength + i));
   const int64 = (rows: number[][]) =>
-    new ort.Tensor('int64', BigInt64Array.from(rows.flat(), BigInt), [rows.length, rows[0].length]);
-  const feeds: Record<string, ortNode.Tensor> = {
+    createTensor('int64', [rows.length, rows[0].length], BigInt64Array.from(rows.flat(), BigInt));
+  const feeds: Record<string, Tensor> = {
     input_ids: int64(input.ids),
     attention_mask: int64(mask),
     position_ids: int64(positions),
   };
   for (let layer = 0; layer < config.numLayers; layer++) {
-    const dims = [batch, config.numKvHeads, pastLength, config.headDim];
-    const past = input.past?.[layer];
-    feeds[`past_key_values.${layer}.key`] = new ort.Tensor(
-      'float32',
-      past?.key.data ?? new Float32Array(0),
-      dims,
-    );
-    feeds[`past_key_values.${layer}.value`] = new ort.Tensor(
-      'float32',
-      past?.value.data ?? new Float32Array(0),
-      dims,
-    );
+    const empty = createTensor('float32', [batch, config.numKvHeads, 0, config.headDim]);
+    feeds[`past_key_values.${layer}.key`] = input.past?.[layer].key ?? empty;
+    feeds[`past_key_values.${layer}.value`] = input.past?.[layer].value ?? empty;
   }
-  const session = await ort.InferenceSession.create(model);
+  const session = await (await loadBackend(backend)).createSession(model);
   try {
     const out = await session.run(feeds);
-    const tensor = (name: string) => ({
-      dtype: 'float32' as const,
-      dims: [...out[name].dims],
-      data: out[name].data as Float32Array,
-    });
+    const tensor = (name: string) => out[name] as Tensor<'float32'>;
     return {
       logits: tensor('logits'),
       present: Array.from({ length: config.numLayers }, (_, layer) => ({
@@ -139,7 +110,7 @@ const encode = (config: DecoderConfig, form: DecoderForm, seed = 7) => {
   const weights = createDecoderWeights(config, { seed });
   return {
     weights,
-    bytes: onnxProto.onnx.ModelProto.encode(buildDecoderModel(config, weights, { form })).finish(),
+    bytes: onnx.ModelProto.encode(buildDecoderModel(config, weights, { form })).finish(),
   };
 };
 

@@ -1,4 +1,5 @@
 import type { onnx } from 'onnx-proto';
+import type { OnnxModel } from '../onnx/model';
 import { backwardRoot, forwardAliases, usesThroughNoise } from './dataflow';
 import { GraphIndex, unsupported } from './graph-index';
 import { type MatchedAttention, matchAttention } from './match-attention';
@@ -17,11 +18,17 @@ import type { DecoderAnatomy, EmbeddingAnatomy, LayerAnatomy, LmHeadAnatomy, Nor
  *
  * Errors: `X_UNSUPPORTED_ARCHITECTURE` naming the node where the structure departs from the supported forms
  * (a layer without an MLP, an unknown attention op, a mean-centred LayerNorm, packed QKV, ...). It never
- * returns a partial result.
+ * returns a partial result. Accepts a decoded `ModelProto` or an `OnnxModel`; reads no initializer data beyond
+ * small constants (epsilons, reshape shapes), so external-data models need not be loaded.
  */
-export function findDecoderAnatomy(model: onnx.IModelProto): DecoderAnatomy {
-  if (!model.graph) throw unsupported('the model has no graph', {});
-  const index = new GraphIndex(model.graph);
+export function findDecoderAnatomy(model: onnx.IModelProto | OnnxModel): DecoderAnatomy {
+  // OnnxModel is recognised by its Symbol.for marker, so this module does not load the file-backed class.
+  const proto =
+    (model as unknown as Record<symbol, unknown>)[Symbol.for('x.onnx-model')] === true
+      ? (model as OnnxModel).proto
+      : (model as onnx.IModelProto);
+  if (!proto.graph) throw unsupported('the model has no graph', {});
+  const index = new GraphIndex(proto.graph);
   const { embedding, inputIds } = findEmbedding(index);
   let stream: string | undefined = embedding.output;
   let site = findNormAt(index, embedding.output);

@@ -1,6 +1,7 @@
-import onnxProto, { type onnx } from 'onnx-proto';
+import type { onnx } from 'onnx-proto';
+// The runtime schema through core's onnx module, which repairs protobufjs' Long before onnx-proto loads.
+import { onnx as proto } from '../onnx/proto';
 
-const proto = onnxProto.onnx;
 const DataType = proto.TensorProto.DataType;
 const AttributeType = proto.AttributeProto.AttributeType;
 

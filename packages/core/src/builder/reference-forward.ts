@@ -1,20 +1,14 @@
 import { XError } from '../errors';
+import type { Tensor } from '../tensor/tensor';
 import { MASK_MIN } from './build-decomposed';
 import { type DecoderConfig, validateDecoderConfig } from './decoder-config';
 import { type DecoderWeights, validateDecoderWeights } from './decoder-weights';
 import { computeInverseFrequencies } from './rotary';
 
-/** A float32 tensor in core's structural `{dtype, dims, data}` shape. */
-export interface ReferenceTensor {
-  dtype: 'float32';
-  dims: readonly number[];
-  data: Float32Array;
-}
-
 /** One layer's cache, `[batch, numKvHeads, length, headDim]` each (Optimum `past_key_values.{i}` / `present.{i}`). */
 export interface ReferenceKv {
-  key: ReferenceTensor;
-  value: ReferenceTensor;
+  key: Tensor<'float32'>;
+  value: Tensor<'float32'>;
 }
 
 export interface ReferenceForwardOptions {
@@ -37,7 +31,7 @@ export interface ReferenceForwardOptions {
 
 export interface ReferenceForwardResult {
   /** `[batch, seq, vocab]`. */
-  logits: ReferenceTensor;
+  logits: Tensor<'float32'>;
   /** Per layer, `[batch, numKvHeads, past + seq, headDim]`. */
   present: ReferenceKv[];
 }
