@@ -9,13 +9,17 @@ const pruneMarker = Symbol.for('x.prune.error');
  * - `PRUNE_NO_CALIBRATION`: a method needs a calibration statistic that was not collected.
  * - `PRUNE_UNKNOWN_METHOD`: no method of that name is registered.
  * - `PRUNE_CHOLESKY_FAILED`: SparseGPT's damped Hessian is not positive definite; raise `percdamp`.
+ * - `PRUNE_UNSUPPORTED_MODEL`: the model cannot be pruned as is (quantized or non-float projection weights).
+ * - `PRUNE_OUTPUT_EXISTS`: the output folder is the input folder (or inside it); nothing is written.
  */
 export type PruneErrorCode =
   | 'PRUNE_INVALID_OPTION'
   | 'PRUNE_SHAPE_MISMATCH'
   | 'PRUNE_NO_CALIBRATION'
   | 'PRUNE_UNKNOWN_METHOD'
-  | 'PRUNE_CHOLESKY_FAILED';
+  | 'PRUNE_CHOLESKY_FAILED'
+  | 'PRUNE_UNSUPPORTED_MODEL'
+  | 'PRUNE_OUTPUT_EXISTS';
 
 /** Error thrown by @x/prune. An `XError` (so `isXError` holds) with its own marker for `isPruneError`. */
 export class PruneError extends XError {

@@ -54,4 +54,15 @@ export {
 } from './methods/sparsegpt';
 export { scoreWanda, wandaMethod } from './methods/wanda';
 export { reconstructionErrorFromHessian } from './metrics/reconstruction-error';
+export type { LinearWeight } from './model/linear-weight';
+export { readLinearWeight } from './model/linear-weight';
+export type { PruneModelResult } from './model/prune-model';
+export { pruneModel } from './model/prune-model';
+export type {
+  PruneModelDsnotOptions,
+  PruneModelOptions,
+  ResolvedPruneModelOptions,
+} from './model/prune-model-options';
+export { ALL_PROJECTIONS, resolvePruneModelOptions } from './model/prune-model-options';
+export type { PrunedLinearReport, PruneReport } from './model/prune-report';
 export type { LinearProjection, PruneMask, SparsityPattern, WeightMatrix } from './types';

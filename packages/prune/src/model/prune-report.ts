@@ -1,0 +1,44 @@
+import type { BackendName } from '@x/core';
+import type { LinearProjection } from '../types';
+import type { ResolvedPruneModelOptions } from './prune-model-options';
+
+/** One pruned linear in the report. */
+export interface PrunedLinearReport {
+  layer: number;
+  projection: LinearProjection;
+  node: string;
+  initializer: string;
+  rows: number;
+  columns: number;
+  /** Fraction of zero weights written (exactly the target per row for Wanda/magnitude-row/DSnoT). */
+  sparsity: number;
+  /** Whether DSnoT refined this linear (false where `skipLayer` leaves it on its initial mask). */
+  dsnot: boolean;
+  /** DSnoT's expected error `Σ_i |ε_i|` before/after and its swaps. */
+  dsnotError?: { expectedErrorBefore: number; expectedErrorAfter: number; swaps: number };
+  /** `(2/n)‖(W − Ŵ)Xᵀ‖²` of the method's result (`initial`) and of what was written (`final`); with measureError. */
+  reconstructionError?: { initial: number; final: number };
+  seconds: number;
+}
+
+export interface PruneReport {
+  /** Package that wrote the report. */
+  tool: '@x/prune';
+  options: ResolvedPruneModelOptions;
+  backend: BackendName | undefined;
+  /** Decoder layers in the model, and those left untouched. */
+  numLayers: number;
+  skippedLayers: number[];
+  linears: PrunedLinearReport[];
+  /** Zeros over all pruned linears' weights. */
+  sparsity: number;
+  prunedParameters: number;
+  totalParameters: number;
+  timings: {
+    captureSeconds: number;
+    calibrateSeconds: number;
+    pruneSeconds: number;
+    propagateSeconds: number;
+    totalSeconds: number;
+  };
+}
