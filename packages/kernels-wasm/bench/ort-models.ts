@@ -7,6 +7,8 @@ import onnxProto from 'onnx-proto';
 const { onnx } = onnxProto;
 const FLOAT = 1;
 const UINT8 = 2;
+const INT8 = 3;
+const INT32 = 6;
 
 function bytesOf(array: ArrayBufferView): Uint8Array {
   return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
@@ -98,5 +100,25 @@ export function matMulNBitsModel(
     initializers,
     [valueInfo('A', [m, k])],
     [valueInfo('Y', [m, n])],
+  );
+}
+
+/** Y[m, n] int32 = A[m, k] int8 · B[k, n] int8 (ONNX MatMulInteger, zero points omitted = 0). */
+export function matMulIntegerModel(m: number, k: number, n: number, b: Int8Array): Uint8Array {
+  return encode(
+    [{ opType: 'MatMulInteger', input: ['A', 'B'], output: ['Y'] }],
+    [{ name: 'B', dataType: INT8, dims: [k, n], rawData: bytesOf(b) }],
+    [
+      {
+        name: 'A',
+        type: { tensorType: { elemType: INT8, shape: { dim: [{ dimValue: m }, { dimValue: k }] } } },
+      },
+    ],
+    [
+      {
+        name: 'Y',
+        type: { tensorType: { elemType: INT32, shape: { dim: [{ dimValue: m }, { dimValue: n }] } } },
+      },
+    ],
   );
 }

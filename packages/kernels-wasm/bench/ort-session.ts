@@ -5,7 +5,7 @@ import * as ortWeb from 'onnxruntime-web';
 export type OrtFlavor = 'web' | 'node';
 
 export interface OrtRunner {
-  run(a: Float32Array, dims: number[]): Promise<Float32Array>;
+  run(a: Float32Array | Int8Array, dims: number[]): Promise<ArrayLike<number>>;
   release(): Promise<void>;
 }
 
@@ -22,8 +22,10 @@ export async function createOrtRunner(
     });
     return {
       async run(a, dims) {
-        const result = await session.run({ A: new ortWeb.Tensor('float32', a, dims) });
-        return result.Y.data as Float32Array;
+        const input =
+          a instanceof Int8Array ? new ortWeb.Tensor('int8', a, dims) : new ortWeb.Tensor('float32', a, dims);
+        const result = await session.run({ A: input });
+        return result.Y.data as ArrayLike<number>;
       },
       release: () => session.release(),
     };
@@ -36,8 +38,10 @@ export async function createOrtRunner(
   });
   return {
     async run(a, dims) {
-      const result = await session.run({ A: new ortNode.Tensor('float32', a, dims) });
-      return result.Y.data as Float32Array;
+      const input =
+        a instanceof Int8Array ? new ortNode.Tensor('int8', a, dims) : new ortNode.Tensor('float32', a, dims);
+      const result = await session.run({ A: input });
+      return result.Y.data as ArrayLike<number>;
     },
     release: () => session.release(),
   };

@@ -7,6 +7,7 @@
 import { benchF32Gemm, benchF32GemmThreads } from './f32-gemm.bench';
 import { benchHadamard } from './hadamard.bench';
 import { benchMatMulNBits } from './matmul-nbits.bench';
+import { benchQs8Gemm } from './qs8-gemm.bench';
 import { emit } from './timing';
 
 const peakGflops = Number(process.env.XK_PEAK_GFLOPS ?? 64);
@@ -16,6 +17,7 @@ const suites: Record<string, () => Promise<void>> = {
   'f32-gemm-threads': () => benchF32GemmThreads(peakGflops),
   'matmul-nbits': () => benchMatMulNBits(),
   hadamard: () => benchHadamard(),
+  'qs8-gemm': () => benchQs8Gemm(),
 };
 emit({
   bench: 'environment',

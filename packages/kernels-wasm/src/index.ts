@@ -42,6 +42,10 @@ export type { LoadedMatMulNBits, MatMulNBitsWeights } from './qn-gemm/load-matmu
 export { loadMatMulNBits } from './qn-gemm/load-matmul-nbits';
 export type { MatMulNBitsOptions } from './qn-gemm/matmul-nbits';
 export { matMulNBits } from './qn-gemm/matmul-nbits';
+export type { PackedQs8Gemm, PackQs8GemmOptions } from './qs8-gemm/pack-qs8-gemm';
+export { packQs8Gemm } from './qs8-gemm/pack-qs8-gemm';
+export type { Qs8GemmOptions } from './qs8-gemm/qs8-gemm';
+export { qs8Gemm } from './qs8-gemm/qs8-gemm';
 export { blockSparseAttentionReference, blockSparseMask } from './reference/attention-block-sparse';
 export { attentionReference } from './reference/attention-dense';
 export { kiviAttentionReference } from './reference/attention-kivi';
@@ -59,6 +63,7 @@ export { f32GemmRef } from './reference/f32-gemm.ref';
 export { hadamardTransformRef } from './reference/hadamard.ref';
 export type { MatMulNBitsRefWeights } from './reference/matmul-nbits.ref';
 export { dequantizeMatMulNBitsRef, matMulNBitsRef } from './reference/matmul-nbits.ref';
+export { qs8GemmRef } from './reference/qs8-gemm.ref';
 export { hasRelaxedSimd, hasSharedMemory, hasWasmSimd } from './runtime/features';
 export type { KernelBuffer, KernelDtype } from './runtime/memory';
 export type { CreateKernelPoolOptions, KernelCall, KernelPool } from './threads/kernel-pool';
