@@ -79,7 +79,14 @@ export function kiviAttention(
   const { scale, causal } = resolveAttentionOptions(name, headDim, options);
   if (causal) checkCausalLength(name, 'cache.length', cache.length, queryLength);
   if (options.output !== undefined) resolveOutput(name, viewOf(options.output), rows * headDim);
-  const staged = arrayFields.filter((field) => !inMemory(kernels, cache[field]));
+  // Addresses of arrays already in this memory, read before scratch.begin (which may grow the memory
+  // and detach their views).
+  const pointers = {} as Record<ArrayField, number>;
+  const staged: ArrayField[] = [];
+  for (const field of arrayFields) {
+    if (inMemory(kernels, cache[field])) pointers[field] = cache[field].byteOffset;
+    else staged.push(field);
+  }
   kernels.scratch.begin(
     ScratchArena.bytesFor(
       stagedRowBytes(input.query, rows, headDim),
@@ -90,13 +97,8 @@ export function kiviAttention(
   );
   const q = stageRows(kernels, input.query, rows, headDim);
   const o = stageOutputRows(kernels, options.output, rows, headDim);
-  const pointers = {} as Record<ArrayField, number>;
-  for (const field of arrayFields) {
+  for (const field of staged) {
     const array = cache[field];
-    if (inMemory(kernels, array)) {
-      pointers[field] = array.byteOffset;
-      continue;
-    }
     const pointer = kernels.scratch.take(array.byteLength);
     new Uint8Array(kernels.memory.memory.buffer, pointer, array.byteLength).set(
       new Uint8Array(array.buffer, array.byteOffset, array.byteLength),
