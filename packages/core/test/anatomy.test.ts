@@ -234,6 +234,80 @@ describe('robustness', () => {
   );
 });
 
+describe('quantized and Gemm projections', () => {
+  test('a MatMulNBits projection is reported with its packing, layout and features', () => {
+    const config = shapes['ratio 2, tied, 2 layers, headDim 16'];
+    const { model } = build(config, variants[1]);
+    const graph = model.graph as onnx.IGraphProto;
+    const node = graph.node?.find((n) => n.name === '/model/layers.1/mlp/up_proj/MatMul') as onnx.INodeProto;
+    // 4-bit, block 16: B is uint8 [N, ceil(K/16), 8], scales [N * ceil(K/16)] (ORT ContribOperators.md).
+    const [k, n, blockSize] = [config.hiddenSize, config.intermediateSize, 16];
+    const blocks = Math.ceil(k / blockSize);
+    graph.initializer?.push(
+      {
+        name: 'up_q4',
+        dims: [n, blocks, blockSize / 2],
+        dataType: 2,
+        rawData: new Uint8Array(n * blocks * 8),
+      },
+      { name: 'up_scales', dims: [n * blocks], dataType: 1, rawData: new Uint8Array(n * blocks * 4) },
+    );
+    node.opType = 'MatMulNBits';
+    node.domain = 'com.microsoft';
+    node.input = [node.input?.[0] ?? '', 'up_q4', 'up_scales'];
+    node.attribute = [
+      { name: 'K', type: 2, i: k },
+      { name: 'N', type: 2, i: n },
+      { name: 'bits', type: 2, i: 4 },
+      { name: 'block_size', type: 2, i: blockSize },
+    ];
+    const up = findDecoderAnatomy(model).layers[1].up;
+    expect(up).toMatchObject({
+      node: '/model/layers.1/mlp/up_proj/MatMul',
+      opType: 'MatMulNBits',
+      weight: 'up_q4',
+      transposed: false,
+      inFeatures: k,
+      outFeatures: n,
+      quantization: { bits: 4, blockSize, scales: 'up_scales' },
+    });
+  });
+
+  test('a Gemm projection between Reshapes, with transB=0 and a bias', () => {
+    const config = shapes['ratio 1, odd sizes, 1 layer, untied'];
+    const { weights, model } = build(config, variants[0]);
+    const graph = model.graph as onnx.IGraphProto;
+    const index = graph.node?.findIndex(
+      (n) => n.name === '/model/layers.0/self_attn/v_proj/MatMul',
+    ) as number;
+    const node = graph.node?.[index] as onnx.INodeProto;
+    const [input, weight] = node.input as string[];
+    const out = config.numKvHeads * config.headDim;
+    graph.initializer?.push(
+      { name: 'flat_shape', dims: [2], dataType: 7, int64Data: [-1, config.hiddenSize] },
+      { name: 'v_bias', dims: [out], dataType: 1, rawData: new Uint8Array(out * 4) },
+    );
+    const output = node.output?.[0] as string;
+    graph.node?.splice(
+      index,
+      1,
+      { name: 'flat', opType: 'Reshape', input: [input, 'flat_shape'], output: ['flat_out'] },
+      { name: 'v_gemm', opType: 'Gemm', input: ['flat_out', weight, 'v_bias'], output: ['gemm_out'] },
+      { name: 'unflat', opType: 'Reshape', input: ['gemm_out', 'unflat_shape'], output: [output] },
+    );
+    graph.initializer?.push({ name: 'unflat_shape', dims: [3], dataType: 7, int64Data: [0, -1, out] });
+    const v = findDecoderAnatomy(model).layers[0].v;
+    expect(v).toMatchObject({
+      node: 'v_gemm',
+      opType: 'Gemm',
+      bias: 'v_bias',
+      transposed: true,
+      outFeatures: out,
+    });
+    expectWeight(model, v, weights.layers[0].vProj, out, config.hiddenSize);
+  });
+});
+
 /** Removes layer 0's MLP: its post-attention norm and MLP nodes go, the attention sum feeds layer 1 directly. */
 function dropFirstMlp(model: onnx.IModelProto, form: 'decomposed' | 'fused'): void {
   const graph = model.graph as onnx.IGraphProto;
