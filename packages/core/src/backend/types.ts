@@ -14,9 +14,10 @@ export interface OrtInferenceSession {
   readonly outputNames: readonly string[];
   readonly inputMetadata?: readonly OrtValueMetadata[];
   readonly outputMetadata?: readonly OrtValueMetadata[];
+  /** @x always passes the fetch names (ORT's `run(feeds, fetches)` overload). */
   run(
     feeds: Record<string, OrtTensorLike>,
-    fetches?: readonly string[],
+    fetches: readonly string[],
   ): Promise<Record<string, OrtTensorLike>>;
   release(): Promise<void>;
 }
