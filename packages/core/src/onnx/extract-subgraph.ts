@@ -11,7 +11,8 @@ export interface ExtractSubgraphOptions {
   outputs: readonly string[];
   /**
    * Types for inputs (and optionally outputs) that the model's value_info does not declare. ORT needs at
-   * least the element type of every graph input.
+   * least the element type of every graph input. A `Tensor` is a `ValueType`, so the outputs of a run of the
+   * full model (with `addGraphOutputs`) can be passed as is.
    */
   types?: Record<string, ValueType>;
 }
