@@ -85,6 +85,42 @@ describe('checkTopologicalOrder and sortTopologically', () => {
   });
 });
 
+describe('values captured by subgraphs (If/Loop bodies)', () => {
+  it('count as reads of the enclosing node for ordering, pruning and renaming', () => {
+    const model = mlp();
+    // An If whose branches read the outer value h_relu; put it before relu to break the order.
+    const branch = (output: string) =>
+      onnx.GraphProto.create({
+        name: output,
+        node: [{ name: `${output}_id`, opType: 'Identity', input: ['h_relu'], output: [output] }],
+        output: [{ name: output }],
+      });
+    model.setInitializer('flag', createTensor('bool', [], [1]));
+    const graph = model.graph();
+    graph.node?.splice(1, 0, {
+      name: 'if',
+      opType: 'If',
+      input: ['flag'],
+      output: ['picked'],
+      attribute: [
+        { name: 'then_branch', type: 5, g: branch('a') },
+        { name: 'else_branch', type: 5, g: branch('b') },
+      ],
+    });
+    expect(checkTopologicalOrder(model)).toMatchObject({
+      ok: false,
+      node: 'if',
+      value: 'h_relu',
+      definedLater: true,
+    });
+    sortTopologically(model);
+    expect(order(model)).toEqual(['mm1', 'add1', 'relu', 'if', 'mm2', 'add2']);
+    renameValue(model, 'h_relu', 'activation');
+    expect(nodesOf(model)[3].attribute?.[0].g?.node?.[0].input).toEqual(['activation']);
+    expect(pruneDeadNodes(model).removedNodes).toEqual(['if']);
+  });
+});
+
 describe('insertNode / removeNode / renameValue', () => {
   it('inserts on an edge after the producer, and removing with reconnect restores the graph', () => {
     const model = mlp();
