@@ -21,7 +21,11 @@ export type QuantErrorCode =
   /** A matrix that should be symmetric positive definite (a damped Hessian) is not. */
   | 'QUANT_NOT_POSITIVE_DEFINITE'
   /** A matrix that should be square and full rank (QR input) is singular. */
-  | 'QUANT_SINGULAR_MATRIX';
+  | 'QUANT_SINGULAR_MATRIX'
+  /** A model this transform cannot handle (weight dtype, graph form), named in the message. */
+  | 'QUANT_UNSUPPORTED_MODEL'
+  /** A method needs calibration data and none was given. */
+  | 'QUANT_NO_CALIBRATION';
 
 export class QuantError extends XError {
   readonly [marker] = true;

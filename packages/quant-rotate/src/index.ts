@@ -30,6 +30,16 @@ export { rotateEmbedding, rotateLinearInput, rotateLinearOutput } from './fold/r
 // linalg/ (used by the methods; exported for users checking orthogonality or building their own)
 export type { QrResult } from './linalg/householder-qr';
 export { householderQr } from './linalg/householder-qr';
+export type { DartQuantReport } from './pipeline/learn-dartquant-rotations';
+export type { QuantizeModelReport, QuantizeModelResult } from './pipeline/quantize-model';
+export { quantizeModel } from './pipeline/quantize-model';
+// pipeline (ONNX models through @x/core)
+export type {
+  QuantizeModelOptions,
+  ResolvedQuantizeModelOptions,
+  RotationMethod,
+} from './pipeline/quantize-model-options';
+export { resolveQuantizeModelOptions } from './pipeline/quantize-model-options';
 export { dequantizeWeight } from './quant/dequantize-weight';
 export type {
   ActivationQuantOptions,
@@ -59,4 +69,5 @@ export type { RandomHadamardOptions, RandomHadamardResult } from './rotation/ran
 export { createRandomHadamard } from './rotation/random-hadamard';
 export type { RandomOrthogonalOptions } from './rotation/random-orthogonal';
 export { createRandomOrthogonal } from './rotation/random-orthogonal';
+export type { ProjectionQuantReport } from './transform/quantize-projections';
 export type { FloatArray, Matrix, WeightLayout } from './types';

@@ -49,14 +49,30 @@ describe.each(backends)('on onnxruntime-%s', (backend) => {
     const dims = rank === 3 ? [2, 3, n] : [1, 2, 3, n];
     const rows = dims.slice(0, -1).reduce((a, b) => a * b, 1);
     const model = emptyModel([['X', dims.map((d, i) => (i < rank - 1 ? `d${i}` : d))]], [['Y', dims]]);
-    const { nodes, output } = emitOnlineHadamard(model, 'X', { n, rank, scope: '/r4' });
+    const { nodes, output } = emitOnlineHadamard(model, 'X', { n, scope: '/r4' });
     nodes[nodes.length - 1].output = ['Y'];
     insertNodesBefore(model, undefined, nodes);
     if (n === 64) expect(nodes.map((node) => node.opType)).toEqual(['MatMul']);
-    else expect(nodes.map((node) => node.opType)).toEqual(['Reshape', 'MatMul', 'MatMul', 'Reshape']);
+    else
+      expect(nodes.map((node) => node.opType)).toEqual(['Shape', 'Reshape', 'MatMul', 'MatMul', 'Reshape']);
     expect(output).toBeTypeOf('string');
     const x = randomMatrix(rows, n, n + rank);
     const y = (await runModel(backend, model, { X: floatTensor(dims, x.data) })).Y;
     expect(maxAbsDiff(y.data as Float32Array, applyHadamard(x).data)).toBeLessThan(1e-5);
   });
+
+  it.each([16, 12])(
+    'per-block Hadamard (blocks of %i across a [b, s, heads·n] axis) equals applyHadamard per head',
+    async (n) => {
+      const heads = 3;
+      const dims = [2, 2, heads * n];
+      const model = emptyModel([['X', ['b', 's', heads * n]]], [['Y', dims]]);
+      const { nodes } = emitOnlineHadamard(model, 'X', { n, scope: '/r3', blocks: true });
+      nodes[nodes.length - 1].output = ['Y'];
+      insertNodesBefore(model, undefined, nodes);
+      const x = randomMatrix(4 * heads, n, n);
+      const y = (await runModel(backend, model, { X: floatTensor(dims, x.data) })).Y;
+      expect(maxAbsDiff(y.data as Float32Array, applyHadamard(x).data)).toBeLessThan(1e-5);
+    },
+  );
 });

@@ -1,0 +1,206 @@
+/**
+ * `quantizeModel`: rotation + quantization of a Llama-family ONNX decoder, end to end (QuaRot arXiv
+ * 2404.00456, SpinQuant arXiv 2405.16406, DartQuant arXiv 2511.04063; brief §7-§9):
+ *
+ *   untie the LM head → fold RMSNorm γ → [DartQuant: capture activations, learn R1/R2] → fuse R1, R2 →
+ *   insert online R4 (+ fold) and R3 → [GPTQ: capture layer inputs, Hessians] → MatMulNBits weights.
+ *
+ * The input model is never modified (the work happens on a clone). Without quantization (weightBits 16)
+ * the rotated model computes the same logits up to float32 rounding. GPTQ here collects every layer's
+ * inputs in one pass over the rotated float model (with the online Hadamards active, as QuaRot does), not
+ * layer by layer through already-quantized layers as the papers' sequential protocol does.
+ */
+import {
+  type Backend,
+  type DecoderAnatomy,
+  findDecoderAnatomy,
+  loadBackend,
+  type OnnxModel,
+  pruneDeadNodes,
+  throwIfAborted,
+} from '@x/core';
+import { captureValues } from '../calibrate/capture-values';
+import { createHessianAccumulator, type HessianAccumulator } from '../quant/hessian';
+import { foldNorms } from '../transform/fold-norms';
+import { fuseR1, fuseR2 } from '../transform/fuse-rotations';
+import { insertR3, insertR4 } from '../transform/insert-online-hadamards';
+import { type ProjectionQuantReport, quantizeProjection } from '../transform/quantize-projections';
+import { untieEmbedding } from '../transform/untie-embedding';
+import { chooseFixedRotations, type Rotations } from './choose-rotations';
+import { type DartQuantReport, learnDartQuantRotations } from './learn-dartquant-rotations';
+import {
+  type QuantizeModelOptions,
+  type ResolvedQuantizeModelOptions,
+  resolveQuantizeModelOptions,
+} from './quantize-model-options';
+
+export interface QuantizeModelReport {
+  options: ResolvedQuantizeModelOptions;
+  model: DecoderAnatomy['config'] & { tiedEmbeddings: boolean };
+  rotation: {
+    method: ResolvedQuantizeModelOptions['rotate'];
+    untied: boolean;
+    r3: { applied: boolean; skippedLayers: number[] };
+    r4: { applied: boolean };
+    dartquant?: DartQuantReport;
+  };
+  projections: ProjectionQuantReport[];
+  /** Bytes of all initializers before and after. */
+  initializerBytes: { before: number; after: number };
+  warnings: string[];
+  seconds: number;
+}
+
+export interface QuantizeModelResult {
+  /** The new model (the input is untouched). Write it with core's `writeModel`. */
+  model: OnnxModel;
+  report: QuantizeModelReport;
+}
+
+function initializerBytes(model: OnnxModel): number {
+  return model.listInitializers().reduce((sum, info) => sum + (info.byteLength ?? 0), 0);
+}
+
+async function resolveBackend(name: ResolvedQuantizeModelOptions['backend']): Promise<Backend> {
+  return loadBackend(name === 'auto' ? { prefer: ['node', 'web'] } : name);
+}
+
+/** Rotates and quantizes `model` (see the module comment); returns a new model and a JSON report. */
+export async function quantizeModel(
+  model: OnnxModel,
+  options: QuantizeModelOptions = {},
+): Promise<QuantizeModelResult> {
+  const started = performance.now();
+  const resolved = resolveQuantizeModelOptions(options);
+  const { onProgress, signal } = options;
+  const sequences = options.calibration?.sequences ?? [];
+  const warnings: string[] = [];
+  const work = model.clone();
+  const before = initializerBytes(work);
+
+  let anatomy = findDecoderAnatomy(work.proto);
+  const tiedEmbeddings = anatomy.lmHead.tied;
+  const rotating = resolved.rotate !== 'none';
+  let untied = false;
+  let dartquant: DartQuantReport | undefined;
+  let r3Skipped: number[] = [];
+  let downInputs: string[] | undefined;
+
+  if (rotating) {
+    if (untieEmbedding(work, anatomy) !== undefined) {
+      untied = true;
+      anatomy = findDecoderAnatomy(work.proto);
+    }
+    throwIfAborted(signal, 'fold-norms');
+    foldNorms(work, anatomy);
+    onProgress?.({ phase: 'fold-norms', done: 1, total: 1 });
+    let rotations: Rotations;
+    if (resolved.rotate === 'dartquant') {
+      const learned = await learnDartQuantRotations(
+        work,
+        anatomy,
+        await resolveBackend(resolved.backend),
+        sequences,
+        {
+          seed: resolved.seed,
+          r1: options.dartquant?.r1,
+          r2: options.dartquant?.r2,
+          onProgress,
+          signal,
+        },
+      );
+      rotations = learned.rotations;
+      dartquant = learned.report;
+      warnings.push(...learned.report.warnings);
+    } else {
+      rotations = chooseFixedRotations(anatomy, resolved.rotate as 'hadamard' | 'orthogonal', resolved.seed);
+    }
+    throwIfAborted(signal, 'rotate');
+    fuseR1(work, anatomy, rotations.r1);
+    fuseR2(work, anatomy, rotations.r2);
+    onProgress?.({ phase: 'rotate', done: 1, total: 1 });
+  }
+  if (resolved.r4) downInputs = insertR4(work, anatomy);
+  if (resolved.r3) {
+    r3Skipped = insertR3(work, anatomy);
+    if (r3Skipped.length > 0) {
+      warnings.push(
+        `R3 skipped in ${r3Skipped.length} layer(s): RoPE runs inside GroupQueryAttention (do_rotary=1)`,
+      );
+    }
+  }
+
+  const projections: ProjectionQuantReport[] = [];
+  if (resolved.weightBits !== 16) {
+    const layers = anatomy.layers.map((layer, l) => ({
+      layer,
+      groups: [
+        { input: layer.q.input, targets: [layer.q, layer.k, layer.v] },
+        { input: layer.o.input, targets: [layer.o] },
+        { input: layer.gate.input, targets: [layer.gate, layer.up] },
+        { input: downInputs?.[l] ?? layer.down.input, targets: [layer.down] },
+      ],
+    }));
+    const hessians = new Map<string, HessianAccumulator>();
+    if (resolved.gptq) {
+      const inputs = layers.flatMap((entry) => entry.groups.map((g) => g.input));
+      await captureValues(
+        work,
+        anatomy,
+        await resolveBackend(resolved.backend),
+        sequences,
+        inputs,
+        (captured) => {
+          for (const [name, matrix] of captured) {
+            let acc = hessians.get(name);
+            if (!acc) hessians.set(name, (acc = createHessianAccumulator(matrix.cols)));
+            acc.add(matrix);
+          }
+        },
+        { phase: 'capture-activations', onProgress, signal },
+      );
+    }
+    const projectionOptions = {
+      bits: resolved.weightBits,
+      groupSize: resolved.groupSize,
+      symmetric: resolved.symmetric,
+      clip: resolved.clip,
+      damping: resolved.damping,
+      actOrder: resolved.actOrder,
+      accuracyLevel: resolved.activationBits === 8 ? 4 : 0,
+    };
+    layers.forEach(({ groups }, l) => {
+      throwIfAborted(signal, 'quantize-layer');
+      for (const group of groups) {
+        const hessian = hessians.get(group.input)?.hessian();
+        for (const target of group.targets)
+          projections.push(quantizeProjection(work, target, { ...projectionOptions, hessian }));
+      }
+      onProgress?.({ phase: 'quantize-layer', done: l + 1, total: layers.length });
+    });
+    if (resolved.quantizeLmHead) {
+      if (anatomy.lmHead.opType === 'MatMul')
+        projections.push(quantizeProjection(work, anatomy.lmHead, projectionOptions));
+      else warnings.push(`LM head ${anatomy.lmHead.node} is a ${anatomy.lmHead.opType}: left in float`);
+    }
+    pruneDeadNodes(work);
+  }
+  return {
+    model: work,
+    report: {
+      options: resolved,
+      model: { ...anatomy.config, tiedEmbeddings },
+      rotation: {
+        method: resolved.rotate,
+        untied,
+        r3: { applied: resolved.r3 && r3Skipped.length < anatomy.layers.length, skippedLayers: r3Skipped },
+        r4: { applied: resolved.r4 },
+        ...(dartquant ? { dartquant } : {}),
+      },
+      projections,
+      initializerBytes: { before, after: initializerBytes(work) },
+      warnings,
+      seconds: (performance.now() - started) / 1000,
+    },
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * Online rotations (brief §7.2-7.3, §7.5): R4 = H_{d_ff} on the down_proj input with its inverse fused into
+ * down_proj (`W ← W H_nᵀ`), and R3 = H_{hd} per head on Q and K after RoPE (QKᵀ unchanged, so nothing to
+ * fuse; it only helps K-cache quantization). Both as the two-MatMul Kronecker form (`emitOnlineHadamard`).
+ */
+import type { DecoderAnatomy, LayerAnatomy, NodeProto, OnnxModel, ProjectionAnatomy } from '@x/core';
+import { QuantError } from '../errors';
+import { rotateLinearInput } from '../fold/rotate-linear';
+import { emitOnlineHadamard } from '../graph/emit-online-hadamard';
+import { insertNodesBefore, replaceInputUses } from '../graph/onnx-nodes';
+import { createHadamard } from '../rotation/hadamard';
+import { readProjectionWeight, writeProjectionWeight } from './projection-weights';
+
+function nodeNamed(model: OnnxModel, name: string): NodeProto {
+  const node = (model.graph().node ?? []).find((n) => n.name === name);
+  if (!node)
+    throw new QuantError('QUANT_UNSUPPORTED_MODEL', `node ${name} not found`, { details: { node: name } });
+  return node;
+}
+
+/** Inserts the Hadamard on `value` right before `consumer` and rewires every reader except the new nodes. */
+function insertOn(
+  model: OnnxModel,
+  value: string,
+  n: number,
+  scope: string,
+  beforeNode: string,
+  blocks: boolean,
+): string {
+  const { nodes, output } = emitOnlineHadamard(model, value, { n, scope, blocks });
+  insertNodesBefore(model, beforeNode, nodes);
+  replaceInputUses(model, value, output, new Set(nodes.map((node) => node.name ?? '')));
+  return output;
+}
+
+/**
+ * R4 before every down_proj, with H_nᵀ fused into the down weight. Returns, per layer, the value down_proj
+ * now reads (the Hadamard output), which the anatomy found before the insertion does not know.
+ */
+export function insertR4(model: OnnxModel, anatomy: DecoderAnatomy): string[] {
+  const n = anatomy.config.intermediateSize;
+  const h = createHadamard(n).data;
+  const ht = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) ht[j * n + i] = h[i * n + j];
+  return anatomy.layers.map((layer) => {
+    const down: ProjectionAnatomy = layer.down;
+    const { matrix, layout } = readProjectionWeight(model, down);
+    writeProjectionWeight(model, down, rotateLinearInput(matrix, { rows: n, cols: n, data: ht }, { layout }));
+    nodeNamed(model, down.node);
+    return insertOn(model, down.input, n, `/model/layers.${layer.index}/mlp/r4`, down.node, false);
+  });
+}
+
+/**
+ * The value RoPE produces for `projection` (q or k). Walks forward from the projection's output through
+ * layout noise (Reshape/Transpose/Cast/Identity) to the RoPE: a `RotaryEmbedding` node (its output), or
+ * in decomposed graphs the `Mul(x, cos)` whose `Add` with `Mul(rotate_half(x), sin)` is the result.
+ * Undefined when RoPE happens inside the attention op (GQA do_rotary=1) or no RoPE is found.
+ */
+function ropeOutput(
+  model: OnnxModel,
+  layer: LayerAnatomy,
+  projection: ProjectionAnatomy,
+): string | undefined {
+  if (layer.rotary.kind === 'gqa' || layer.rotary.kind === 'none') return undefined;
+  const nodes = model.graph().node ?? [];
+  const readers = new Map<string, NodeProto[]>();
+  for (const node of nodes)
+    for (const input of node.input ?? []) readers.set(input, [...(readers.get(input) ?? []), node]);
+  const noise = new Set(['Reshape', 'Transpose', 'Cast', 'Identity']);
+  let frontier = [projection.output];
+  for (let depth = 0; depth < 8 && frontier.length > 0; depth++) {
+    const next: string[] = [];
+    for (const value of frontier) {
+      for (const reader of readers.get(value) ?? []) {
+        if (reader.opType === 'RotaryEmbedding') return reader.output?.[0];
+        if (
+          reader.opType === 'Mul' &&
+          layer.rotary.cos !== undefined &&
+          (reader.input ?? []).includes(layer.rotary.cos)
+        ) {
+          const add = (readers.get(reader.output?.[0] ?? '') ?? []).find((n) => n.opType === 'Add');
+          if (add) return add.output?.[0];
+        }
+        if (noise.has(reader.opType ?? '')) next.push(...(reader.output ?? []));
+      }
+    }
+    frontier = next;
+  }
+  throw new QuantError(
+    'QUANT_UNSUPPORTED_MODEL',
+    `layer ${layer.index}: cannot locate the RoPE output of ${projection.node}`,
+    { details: { node: projection.node, layer: layer.index } },
+  );
+}
+
+/**
+ * R3 on q and k after RoPE in every layer. Returns the layers skipped because RoPE runs inside the
+ * attention op (fused GQA with do_rotary=1), where there is no value to rotate.
+ */
+export function insertR3(model: OnnxModel, anatomy: DecoderAnatomy): number[] {
+  const skipped: number[] = [];
+  const hd = anatomy.config.headDim;
+  for (const layer of anatomy.layers) {
+    const targets = [layer.q, layer.k].map((p) => ropeOutput(model, layer, p));
+    if (targets.some((t) => t === undefined)) {
+      skipped.push(layer.index);
+      continue;
+    }
+    targets.forEach((value, i) => {
+      const readers = (model.graph().node ?? []).filter((n) => (n.input ?? []).includes(value!));
+      const first = readers[0]?.name ?? undefined;
+      insertOn(
+        model,
+        value!,
+        hd,
+        `/model/layers.${layer.index}/self_attn/r3_${i === 0 ? 'q' : 'k'}`,
+        first!,
+        true,
+      );
+    });
+  }
+  return skipped;
+}

@@ -1,0 +1,109 @@
+/**
+ * Replaces float MatMul projections by `com.microsoft.MatMulNBits` nodes (brief §9.1) holding RTN or GPTQ
+ * weights. The weight is taken as `[out, in]` (transposing an ONNX `[in, out]` initializer), quantized along
+ * `in`, packed, and the node is swapped in place (same input, same output value). Dead initializers and
+ * Transposes are pruned afterwards by the caller.
+ */
+import type { OnnxModel, ProjectionAnatomy } from '@x/core';
+import { QuantError } from '../errors';
+import { emitMatMulNBits } from '../graph/emit-matmul-nbits';
+import { transpose } from '../internal/dense';
+import { dequantizeWeight } from '../quant/dequantize-weight';
+import { type GptqOptions, quantizeGptq } from '../quant/gptq';
+import { packMatMulNBits } from '../quant/matmul-nbits';
+import type { QuantizedWeight } from '../quant/quantized-weight';
+import { quantizeRtn } from '../quant/rtn';
+import type { Matrix } from '../types';
+import { readProjectionWeight } from './projection-weights';
+
+export interface ProjectionQuantOptions extends Omit<GptqOptions, 'onProgress' | 'signal' | 'groupSize'> {
+  bits: 2 | 4 | 8;
+  /** Requested group; a projection whose K it does not divide gets the largest power of two >= 16 that does. */
+  groupSize: number;
+  /** GPTQ when a Hessian is given, RTN otherwise. */
+  hessian?: Matrix;
+  accuracyLevel: number;
+}
+
+export interface ProjectionQuantReport {
+  node: string;
+  method: 'rtn' | 'gptq';
+  bits: number;
+  groupSize: number;
+  inFeatures: number;
+  outFeatures: number;
+  /** Relative weight error ‖W − Ŵ‖_F / ‖W‖_F. */
+  relativeError: number;
+  /** GPTQ's loss estimate, when GPTQ ran. */
+  gptqLoss?: number;
+}
+
+/** The group actually used for K input channels (0 = per channel). */
+export function effectiveGroupSize(requested: number, k: number): number {
+  if (requested === 0 || k % requested === 0) return requested;
+  for (let g = 2 ** Math.floor(Math.log2(Math.min(requested, k))); g >= 16; g /= 2) if (k % g === 0) return g;
+  return 0;
+}
+
+/** Quantizes one MatMul projection to MatMulNBits in place. */
+export function quantizeProjection(
+  model: OnnxModel,
+  projection: ProjectionAnatomy,
+  options: ProjectionQuantOptions,
+): ProjectionQuantReport {
+  const nodes = model.graph().node ?? [];
+  const index = nodes.findIndex((n) => n.name === projection.node);
+  if (index === -1 || nodes[index].opType !== 'MatMul') {
+    throw new QuantError('QUANT_UNSUPPORTED_MODEL', `projection ${projection.node} is not a MatMul node`, {
+      details: { node: projection.node },
+    });
+  }
+  const { matrix, layout } = readProjectionWeight(model, projection);
+  const w: Matrix =
+    layout === 'out-in'
+      ? matrix
+      : { rows: matrix.cols, cols: matrix.rows, data: transpose(matrix.data, matrix.rows, matrix.cols) };
+  const groupSize = effectiveGroupSize(options.groupSize, w.cols);
+  const common = { bits: options.bits, symmetric: options.symmetric, groupSize, clip: options.clip };
+  let quantized: QuantizedWeight;
+  let gptqLoss: number | undefined;
+  if (options.hessian) {
+    const result = quantizeGptq(w, options.hessian, {
+      ...common,
+      damping: options.damping,
+      actOrder: options.actOrder,
+      blockSize: options.blockSize,
+    });
+    quantized = result.quantized;
+    gptqLoss = result.loss;
+  } else {
+    quantized = quantizeRtn(w, common).quantized;
+  }
+  const packed = packMatMulNBits(quantized, groupSize === 0 ? {} : { blockSize: groupSize });
+  const node = emitMatMulNBits(model, packed, {
+    name: `${projection.node}_Q${options.bits}`,
+    weightName: projection.weight,
+    // The node's current input: an online R4 Hadamard may have been inserted in front of it.
+    input: nodes[index].input?.[0] ?? projection.input,
+    output: nodes[index].output?.[0] ?? projection.output,
+    accuracyLevel: options.accuracyLevel,
+  });
+  nodes.splice(index, 1, node);
+  const deq = dequantizeWeight(quantized).data;
+  let err = 0;
+  let norm = 0;
+  for (let i = 0; i < deq.length; i++) {
+    err += (deq[i] - w.data[i]) ** 2;
+    norm += w.data[i] ** 2;
+  }
+  return {
+    node: projection.node,
+    method: options.hessian ? 'gptq' : 'rtn',
+    bits: options.bits,
+    groupSize: groupSize === 0 ? w.cols : groupSize,
+    inFeatures: w.cols,
+    outFeatures: w.rows,
+    relativeError: norm === 0 ? 0 : Math.sqrt(err / norm),
+    ...(gptqLoss === undefined ? {} : { gptqLoss }),
+  };
+}
