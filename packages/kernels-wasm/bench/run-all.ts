@@ -7,6 +7,7 @@
 import { benchF32Gemm, benchF32GemmThreads } from './f32-gemm.bench';
 import { benchHadamard } from './hadamard.bench';
 import { benchMatMulNBits } from './matmul-nbits.bench';
+import { benchNmSparse } from './nm-sparse.bench';
 import { benchQs8Gemm } from './qs8-gemm.bench';
 import { emit } from './timing';
 
@@ -18,6 +19,7 @@ const suites: Record<string, () => Promise<void>> = {
   'matmul-nbits': () => benchMatMulNBits(),
   hadamard: () => benchHadamard(),
   'qs8-gemm': () => benchQs8Gemm(),
+  'nm-sparse': () => benchNmSparse(),
 };
 emit({
   bench: 'environment',
