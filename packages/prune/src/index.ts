@@ -25,6 +25,8 @@ export type {
   StatisticKind,
 } from './calibrate/layer-statistics';
 export { createLayerStatisticsAccumulator, requireStatistics } from './calibrate/layer-statistics';
+export type { SampleWindowsOptions } from './calibrate/sample-windows';
+export { sampleCalibrationWindows } from './calibrate/sample-windows';
 export type { PruneErrorCode } from './errors';
 export { isPruneError, PruneError } from './errors';
 export { applyMask, maskSparsity, rowSparsity } from './mask/apply';
@@ -54,10 +56,13 @@ export {
 } from './methods/sparsegpt';
 export { scoreWanda, wandaMethod } from './methods/wanda';
 export { reconstructionErrorFromHessian } from './metrics/reconstruction-error';
+export { loadCalibrationFile } from './model/calibration-file';
 export type { LinearWeight } from './model/linear-weight';
 export { readLinearWeight } from './model/linear-weight';
 export type { PruneModelResult } from './model/prune-model';
 export { pruneModel } from './model/prune-model';
+export type { PruneModelFolderOptions, PruneModelFolderResult } from './model/prune-model-folder';
+export { pruneModelFolder } from './model/prune-model-folder';
 export type {
   PruneModelDsnotOptions,
   PruneModelOptions,
@@ -65,4 +70,6 @@ export type {
 } from './model/prune-model-options';
 export { ALL_PROJECTIONS, resolvePruneModelOptions } from './model/prune-model-options';
 export type { PrunedLinearReport, PruneReport } from './model/prune-report';
+export type { WritePrunedModelOptions, WritePrunedModelResult } from './model/write-pruned-model';
+export { checkOutputFolder, REPORT_FILE, writePrunedModel } from './model/write-pruned-model';
 export type { LinearProjection, PruneMask, SparsityPattern, WeightMatrix } from './types';

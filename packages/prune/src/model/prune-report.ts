@@ -25,6 +25,8 @@ export interface PruneReport {
   /** Package that wrote the report. */
   tool: '@x/prune';
   options: ResolvedPruneModelOptions;
+  /** Where the calibration sequences came from, when read from a file (`pruneModelFolder`, the CLI). */
+  calibrationSource?: { file: string; samples: number; seqlen: number; seed: number };
   backend: BackendName | undefined;
   /** Decoder layers in the model, and those left untouched. */
   numLayers: number;
