@@ -174,6 +174,8 @@ describe.each(testedIsas)('attention wasm (%s)', (isa) => {
       [4, 2, 37, 11, 16],
       [2, 2, 0, 26, 7],
       [1, 1, 100, 70, 32],
+      [8, 2, 29, 1, 24],
+      [2, 2, 5, 3, 9],
     ]) {
       const kvLength = cached + nodes;
       const input = randomInput(random, { numHeads, numKvHeads, queryLength: nodes, kvLength, headDim }, 3);

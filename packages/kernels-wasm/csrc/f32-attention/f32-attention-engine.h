@@ -23,7 +23,7 @@
 
 #define XK_ATT_MR 4
 /* Rows that share one packed K tile (a "row block"). */
-#define XK_ATT_ROWS 32
+#define XK_ATT_ROWS 64
 /* Keys per tile, at most; fewer for a large head dim so that the K^T panel fits its buffer. */
 #define XK_ATT_TILE 64
 #define XK_ATT_PANEL_FLOATS 16384
@@ -74,14 +74,64 @@ XK_INLINE float xk_att_exp2_scalar(float x) {
   return wasm_f32x4_extract_lane(xk_att_exp2(wasm_f32x4_splat(x)), 0);
 }
 
-/* Packs keys [0, nk) of k (rows of dp floats) as K^T: panel[c * width + j]; keys nk..width-1 are 0. */
+/* Packs keys [0, nk) of k (rows of dp floats, dp a multiple of 8) as K^T: panel[c * width + j];
+ * keys nk..width-1 are 0. 4x4 blocks are transposed in registers. */
 XK_INLINE void xk_att_pack_kt(const float *XK_RESTRICT k, int nk, int width, int dp, float *XK_RESTRICT panel) {
-  for (int j = 0; j < nk; j++) {
-    const float *row = k + (size_t)j * dp;
-    for (int c = 0; c < dp; c++) panel[c * width + j] = row[c];
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  for (int j = 0; j < width; j += 4) {
+    const float *r0 = k + (size_t)j * dp;
+    const float *r1 = r0 + dp;
+    const float *r2 = r1 + dp;
+    const float *r3 = r2 + dp;
+    const int live = nk - j;
+    for (int c = 0; c < dp; c += 4) {
+      const v128_t a = live > 0 ? wasm_v128_load(r0 + c) : zero;
+      const v128_t b = live > 1 ? wasm_v128_load(r1 + c) : zero;
+      const v128_t e = live > 2 ? wasm_v128_load(r2 + c) : zero;
+      const v128_t f = live > 3 ? wasm_v128_load(r3 + c) : zero;
+      const v128_t ab_lo = wasm_i32x4_shuffle(a, b, 0, 4, 1, 5);
+      const v128_t ab_hi = wasm_i32x4_shuffle(a, b, 2, 6, 3, 7);
+      const v128_t ef_lo = wasm_i32x4_shuffle(e, f, 0, 4, 1, 5);
+      const v128_t ef_hi = wasm_i32x4_shuffle(e, f, 2, 6, 3, 7);
+      float *out = panel + (size_t)c * width + j;
+      wasm_v128_store(out, wasm_i64x2_shuffle(ab_lo, ef_lo, 0, 2));
+      wasm_v128_store(out + width, wasm_i64x2_shuffle(ab_lo, ef_lo, 1, 3));
+      wasm_v128_store(out + 2 * width, wasm_i64x2_shuffle(ab_hi, ef_hi, 0, 2));
+      wasm_v128_store(out + 3 * width, wasm_i64x2_shuffle(ab_hi, ef_hi, 1, 3));
+    }
   }
-  for (int j = nk; j < width; j++)
-    for (int c = 0; c < dp; c++) panel[c * width + j] = 0.0f;
+}
+
+/* Sum of each of 4 vectors, as one vector: [sum(a), sum(b), sum(c), sum(d)]. */
+XK_INLINE v128_t xk_att_reduce4(v128_t a, v128_t b, v128_t c, v128_t d) {
+  const v128_t ab = wasm_f32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
+  const v128_t cd = wasm_f32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
+  return wasm_f32x4_add(wasm_i64x2_shuffle(ab, cd, 0, 2), wasm_i64x2_shuffle(ab, cd, 1, 3));
+}
+
+/* Scores of 2 rows against 4 row-major keys k0..k3 (no packing): the decode path, where a packed
+ * panel would be used by a single row block. */
+XK_INLINE void xk_att_scores_direct_2x4(const float *q0, const float *q1, const float *k0, const float *k1,
+                                        const float *k2, const float *k3, int dp, float *s0, float *s1) {
+  v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+  for (int c = 0; c < dp; c += 4) {
+    const v128_t x = wasm_v128_load(q0 + c);
+    const v128_t y = wasm_v128_load(q1 + c);
+    const v128_t w0 = wasm_v128_load(k0 + c);
+    const v128_t w1 = wasm_v128_load(k1 + c);
+    const v128_t w2 = wasm_v128_load(k2 + c);
+    const v128_t w3 = wasm_v128_load(k3 + c);
+    a0 = XK_MADD(x, w0, a0);
+    a1 = XK_MADD(x, w1, a1);
+    a2 = XK_MADD(x, w2, a2);
+    a3 = XK_MADD(x, w3, a3);
+    b0 = XK_MADD(y, w0, b0);
+    b1 = XK_MADD(y, w1, b1);
+    b2 = XK_MADD(y, w2, b2);
+    b3 = XK_MADD(y, w3, b3);
+  }
+  wasm_v128_store(s0, xk_att_reduce4(a0, a1, a2, a3));
+  wasm_v128_store(s1, xk_att_reduce4(b0, b1, b2, b3));
 }
 
 /* s[r][j0 .. j0+7] = q_r . K^T[:, j0 .. j0+7] for 4 rows (rows past the block alias row 0). */
@@ -223,52 +273,81 @@ XK_INLINE float xk_att_softmax_row(xk_att_row *row, float *s, int nk, int width,
   return alpha;
 }
 
-/* Runs rows[0..nrows) over one prepared tile: panel = K^T [dp][width] of keys key0 .. key0+nk-1,
- * v = their value rows (dp floats each). Row blocks whose causal limit ends before key0 are skipped. */
-__attribute__((unused)) static void xk_att_rows_tile(xk_att_row *rows, int nrows, const float *XK_RESTRICT panel, int width, int nk,
-                             const float *XK_RESTRICT v, int key0, int dp, float scale2, float *spare) {
+/* Softmax update and P V for one block of mr <= 4 rows whose raw scores are in s[0..mr). */
+XK_INLINE void xk_att_block_update(xk_att_row *rr, int mr, float (*s)[XK_ATT_TILE], int nk, int width,
+                                   const float *XK_RESTRICT v, int key0, int dp, float scale2, float *spare) {
+  float alpha[4] __attribute__((aligned(16))) = {1.0f, 1.0f, 1.0f, 1.0f};
+  for (int r = 0; r < mr; r++) alpha[r] = xk_att_softmax_row(&rr[r], s[r], nk, width, key0, scale2);
+  for (int r = mr; r < XK_ATT_MR; r++)
+    for (int j = 0; j < width; j++) s[r][j] = 0.0f;
   /* Rows past the block get zero weights and alpha 1; they write into spare rows, never into a
    * live output row (their stale store would land after the live row's own store). */
+  float *o1 = mr > 1 ? rr[1].o : spare + dp;
+  float *o2 = mr > 2 ? rr[2].o : spare + 2 * dp;
+  float *o3 = mr > 3 ? rr[3].o : spare + 3 * dp;
+  xk_att_pv_4x8(s[0], s[1], s[2], s[3], v, nk, dp, rr[0].o, o1, o2, o3, wasm_v128_load(alpha));
+}
+
+XK_INLINE int xk_att_block_limit(const xk_att_row *rr, int mr) {
+  int limit = -1;
+  for (int r = 0; r < mr; r++)
+    if (rr[r].limit > limit) limit = rr[r].limit;
+  return limit;
+}
+
+/* Runs rows[0..nrows) over one prepared tile: panel = K^T [dp][width] of keys key0 .. key0+nk-1,
+ * v = their value rows (dp floats each). Row blocks whose causal limit ends before key0 are skipped. */
+__attribute__((unused)) static void xk_att_rows_tile(xk_att_row *rows, int nrows, const float *XK_RESTRICT panel,
+                                                     int width, int nk, const float *XK_RESTRICT v, int key0, int dp,
+                                                     float scale2, float *spare) {
   float s[XK_ATT_MR][XK_ATT_TILE] __attribute__((aligned(16)));
   for (int r0 = 0; r0 < nrows; r0 += XK_ATT_MR) {
     const int mr = nrows - r0 < XK_ATT_MR ? nrows - r0 : XK_ATT_MR;
     xk_att_row *rr = rows + r0;
-    int block_limit = -1;
-    for (int r = 0; r < mr; r++)
-      if (rr[r].limit > block_limit) block_limit = rr[r].limit;
-    if (key0 > block_limit) continue;
+    if (key0 > xk_att_block_limit(rr, mr)) continue;
     const float *q1 = mr > 1 ? rr[1].q : rr[0].q;
     const float *q2 = mr > 2 ? rr[2].q : rr[0].q;
     const float *q3 = mr > 3 ? rr[3].q : rr[0].q;
     for (int j0 = 0; j0 < width; j0 += 8)
       xk_att_scores_4x8(rr[0].q, q1, q2, q3, panel + j0, width, dp, s[0] + j0, s[1] + j0, s[2] + j0, s[3] + j0);
-    float alpha[4] __attribute__((aligned(16))) = {1.0f, 1.0f, 1.0f, 1.0f};
-    for (int r = 0; r < mr; r++) alpha[r] = xk_att_softmax_row(&rr[r], s[r], nk, width, key0, scale2);
-    for (int r = mr; r < XK_ATT_MR; r++)
-      for (int j = 0; j < width; j++) s[r][j] = 0.0f;
-    float *o1 = mr > 1 ? rr[1].o : spare + dp;
-    float *o2 = mr > 2 ? rr[2].o : spare + 2 * dp;
-    float *o3 = mr > 3 ? rr[3].o : spare + 3 * dp;
-    xk_att_pv_4x8(s[0], s[1], s[2], s[3], v, nk, dp, rr[0].o, o1, o2, o3, wasm_v128_load(alpha));
+    xk_att_block_update(rr, mr, s, nk, width, v, key0, dp, scale2, spare);
   }
 }
 
 /* Runs rows[0..nrows) (nrows <= XK_ATT_ROWS) over keys [key_begin, key_end) of k/v (rows of dp
- * floats, k and v point at key index 0), packing each tile of K once for all the rows. */
-__attribute__((unused)) static void xk_att_rows_over_keys(xk_att_row *rows, int nrows, const float *k, const float *v, int key_begin,
-                                  int key_end, int dp, float scale2, float *scratch) {
+ * floats, k and v point at key index 0). With more than one row block, each tile of K is packed
+ * once as K^T for all of them; a single row block (decode) reads K rows in place instead. */
+__attribute__((unused)) static void xk_att_rows_over_keys(xk_att_row *rows, int nrows, const float *k,
+                                                          const float *v, int key_begin, int key_end, int dp,
+                                                          float scale2, float *scratch) {
   float *panel = scratch;
   float *spare = scratch + XK_ATT_PANEL_FLOATS;
   int tile = XK_ATT_TILE;
   while (tile > 8 && tile * dp > XK_ATT_PANEL_FLOATS) tile -= 8;
-  int max_limit = -1;
-  for (int r = 0; r < nrows; r++)
-    if (rows[r].limit > max_limit) max_limit = rows[r].limit;
+  const int max_limit = xk_att_block_limit(rows, nrows);
+  float s[XK_ATT_MR][XK_ATT_TILE] __attribute__((aligned(16)));
   for (int t = key_begin; t < key_end; t += tile) {
     if (t > max_limit) break;
     const int nk = key_end - t < tile ? key_end - t : tile;
     const int width = (nk + 7) & ~7;
-    xk_att_pack_kt(k + (size_t)t * dp, nk, width, dp, panel);
+    const float *kt = k + (size_t)t * dp;
+    if (nrows <= XK_ATT_MR) {
+      const float *q1 = nrows > 1 ? rows[1].q : rows[0].q;
+      const float *q2 = nrows > 2 ? rows[2].q : rows[0].q;
+      const float *q3 = nrows > 3 ? rows[3].q : rows[0].q;
+      for (int j0 = 0; j0 < width; j0 += 4) {
+        /* Keys past nk alias the last key: their scores are masked in the softmax. */
+        const float *k0 = kt + (size_t)(j0 < nk ? j0 : nk - 1) * dp;
+        const float *k1 = kt + (size_t)(j0 + 1 < nk ? j0 + 1 : nk - 1) * dp;
+        const float *k2 = kt + (size_t)(j0 + 2 < nk ? j0 + 2 : nk - 1) * dp;
+        const float *k3 = kt + (size_t)(j0 + 3 < nk ? j0 + 3 : nk - 1) * dp;
+        xk_att_scores_direct_2x4(rows[0].q, q1, k0, k1, k2, k3, dp, s[0] + j0, s[1] + j0);
+        if (nrows > 2) xk_att_scores_direct_2x4(q2, q3, k0, k1, k2, k3, dp, s[2] + j0, s[3] + j0);
+      }
+      xk_att_block_update(rows, nrows, s, nk, width, v + (size_t)t * dp, t, dp, scale2, spare);
+      continue;
+    }
+    xk_att_pack_kt(kt, nk, width, dp, panel);
     xk_att_rows_tile(rows, nrows, panel, width, nk, v + (size_t)t * dp, t, dp, scale2, spare);
   }
 }
