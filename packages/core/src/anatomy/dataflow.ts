@@ -1,8 +1,20 @@
 import type { onnx } from 'onnx-proto';
 import type { GraphIndex, Use } from './graph-index';
 
-/** Ops that move an activation without changing what it means (dtype, layout of the same numbers). */
-const ACTIVATION_NOISE = new Set(['Cast', 'Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze']);
+/**
+ * Ops that move an activation without changing what it means (dtype, layout, or a slice of the same numbers:
+ * torch exports `hidden[:, -logits_to_keep:, :]` before the LM head as a Slice, and eval-mode Dropout).
+ */
+const ACTIVATION_NOISE = new Set([
+  'Cast',
+  'Identity',
+  'Reshape',
+  'Flatten',
+  'Squeeze',
+  'Unsqueeze',
+  'Slice',
+  'Dropout',
+]);
 /** Ops allowed between a weight initializer and its projection. */
 const WEIGHT_NOISE = new Set(['Cast', 'Identity', 'Transpose']);
 
@@ -74,6 +86,7 @@ const DATA_SLOTS: Record<string, readonly number[]> = {
   Split: [0],
   Pad: [0],
   RotaryEmbedding: [0],
+  Dropout: [0],
 };
 
 /** Ops the attention tracer walks through. */
@@ -98,6 +111,7 @@ const PASS_THROUGH = new Set([
   'Where',
   'Gather',
   'RotaryEmbedding',
+  'Dropout',
 ]);
 /** Ops the tracer stops at and reports. */
 const STOPS = new Set([

@@ -199,7 +199,18 @@ function checkHeads(index: GraphIndex, node: onnx.INodeProto, attention: Attenti
 
 /** True when the MatMul's output reaches a Softmax through scaling / masking elementwise ops. */
 function feedsSoftmax(index: GraphIndex, matmul: onnx.INodeProto): boolean {
-  const elementwise = new Set(['Mul', 'Div', 'Add', 'Sub', 'Where', 'Cast', 'Tanh']);
+  const elementwise = new Set([
+    'Mul',
+    'Div',
+    'Add',
+    'Sub',
+    'Where',
+    'Cast',
+    'Tanh',
+    'Identity',
+    'Reshape',
+    'Slice',
+  ]);
   let frontier = [matmul.output?.[0] ?? ''];
   for (let depth = 0; depth < 8 && frontier.length > 0; depth++) {
     const nextFrontier: string[] = [];
@@ -350,6 +361,14 @@ function trigSource(index: GraphIndex, value: string): Source | undefined {
       const data = backwardRoot(index, node.input?.[0] ?? '').value;
       if (index.isInitializer(data)) return { op: 'cache', cache: data };
       current = node.input?.[0] ?? '';
+      continue;
+    }
+    if ((node.opType === 'Mul' || node.opType === 'Div') && node.input?.length === 2) {
+      // HF scales cos/sin by `attention_scaling` (1 for plain RoPE): follow the non-constant operand.
+      const [a, b] = node.input;
+      const constantB = index.constantValues(b) !== undefined;
+      if (!constantB && (node.opType === 'Div' || index.constantValues(a) === undefined)) return undefined;
+      current = constantB ? a : b;
       continue;
     }
     if (!shaping.has(node.opType ?? '')) return undefined;
