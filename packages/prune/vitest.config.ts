@@ -1,3 +1,3 @@
 import { createVitestConfig } from '../../tools/vitest-preset';
 
-export default createVitestConfig({ setupFiles: ['./test/setup/protobuf-long.ts'] });
+export default createVitestConfig();
