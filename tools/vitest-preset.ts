@@ -7,7 +7,7 @@ const conditions = ['@x/source', 'module', 'node', 'import', 'default'];
 export function createVitestConfig(overrides: ViteUserConfig['test'] = {}): ViteUserConfig {
   return defineConfig({
     resolve: { conditions },
-    ssr: { resolve: { conditions, externalConditions: conditions } },
+    ssr: { resolve: { conditions } },
     test: {
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
       testTimeout: 120_000,
