@@ -30,6 +30,10 @@ export { rotateEmbedding, rotateLinearInput, rotateLinearOutput } from './fold/r
 // linalg/ (used by the methods; exported for users checking orthogonality or building their own)
 export type { QrResult } from './linalg/householder-qr';
 export { householderQr } from './linalg/householder-qr';
+export type { CalibrationFileOptions } from './model/calibration-file';
+export { loadCalibrationFile } from './model/calibration-file';
+export type { QuantizeModelFolderOptions, QuantizeModelFolderResult } from './model/quantize-model-folder';
+export { quantizeModelFolder } from './model/quantize-model-folder';
 export type { DartQuantReport } from './pipeline/learn-dartquant-rotations';
 export type { QuantizeModelReport, QuantizeModelResult } from './pipeline/quantize-model';
 export { quantizeModel } from './pipeline/quantize-model';
