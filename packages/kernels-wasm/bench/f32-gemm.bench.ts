@@ -6,7 +6,7 @@ import { createKernelPool, f32Gemm, loadKernels, packF32Gemm, parallelF32Gemm } 
 import { hasRelaxedSimd } from '../src/runtime/features';
 import { matMulModel } from './ort-models';
 import { createOrtRunner } from './ort-session';
-import { emit, timeMedian } from './timing';
+import { emit, timeInterleaved, timeMedian } from './timing';
 
 function randomMatrix(length: number, seed: number): Float32Array {
   const out = new Float32Array(length);
@@ -29,18 +29,28 @@ export async function benchF32Gemm(peakGflops: number): Promise<void> {
     const b = randomMatrix(k * n, 2);
     const flop = 2 * m * k * n;
     const web = await createOrtRunner('web', matMulModel(m, k, n, b), 1);
-    const webMs = await timeMedian(() => web.run(a, [m, k]));
-    await web.release();
     const native = await createOrtRunner('node', matMulModel(m, k, n, b), 1);
-    const nodeMs = await timeMedian(() => native.run(a, [m, k]));
-    await native.release();
+    const bodies: Record<string, () => unknown> = {
+      web: () => web.run(a, [m, k]),
+      node: () => native.run(a, [m, k]),
+    };
+    const cleanups: Array<() => void> = [];
     for (const isa of isas) {
       const kernels = await loadKernels({ isa });
       const weights = packF32Gemm(kernels, b, { k, n });
       const aBuffer = kernels.alloc('float32', m * k);
       aBuffer.view().set(a);
       const out = kernels.alloc('float32', m * n);
-      const ms = await timeMedian(() => f32Gemm(kernels, aBuffer, weights, { m, out }));
+      bodies[isa] = () => f32Gemm(kernels, aBuffer, weights, { m, out });
+      cleanups.push(() => {
+        weights.dispose();
+        aBuffer.free();
+        out.free();
+      });
+    }
+    const times = await timeInterleaved(bodies, { repeats: m === 1 ? 9 : 5 });
+    for (const isa of isas) {
+      const ms = times[isa];
       const gflops = flop / ms / 1e6;
       emit({
         bench: 'f32-gemm',
@@ -50,12 +60,15 @@ export async function benchF32Gemm(peakGflops: number): Promise<void> {
         ms: +ms.toFixed(3),
         gflops: +gflops.toFixed(1),
         fractionOfPeak: +(gflops / peakGflops).toFixed(2),
-        ortWebMs: +webMs.toFixed(3),
-        ortNodeMs: +nodeMs.toFixed(3),
-        speedupVsOrtWeb: +(webMs / ms).toFixed(2),
-        speedupVsOrtNode: +(nodeMs / ms).toFixed(2),
+        ortWebMs: +times.web.toFixed(3),
+        ortNodeMs: +times.node.toFixed(3),
+        speedupVsOrtWeb: +(times.web / ms).toFixed(2),
+        speedupVsOrtNode: +(times.node / ms).toFixed(2),
       });
     }
+    for (const cleanup of cleanups) cleanup();
+    await web.release();
+    await native.release();
   }
 }
 
@@ -75,8 +88,15 @@ export async function benchF32GemmThreads(peakGflops: number): Promise<void> {
     const aBuffer = pool.kernels.alloc('float32', m * k);
     aBuffer.view().set(a);
     const out = pool.kernels.alloc('float32', m * n);
-    const oneMs = await timeMedian(() => f32Gemm(pool.kernels, aBuffer, weights, { m, out }), { repeats: 5 });
-    const twoMs = await timeMedian(() => parallelF32Gemm(pool, aBuffer, weights, { m, out }), { repeats: 5 });
+    const times = await timeInterleaved(
+      {
+        one: () => f32Gemm(pool.kernels, aBuffer, weights, { m, out }),
+        two: () => parallelF32Gemm(pool, aBuffer, weights, { m, out }),
+      },
+      { repeats: 7 },
+    );
+    const oneMs = times.one;
+    const twoMs = times.two;
     await pool.dispose();
     emit({
       bench: 'f32-gemm-threads',
