@@ -59,6 +59,8 @@ export { reconstructionErrorFromHessian } from './metrics/reconstruction-error';
 export { loadCalibrationFile } from './model/calibration-file';
 export type { LinearWeight } from './model/linear-weight';
 export { readLinearWeight } from './model/linear-weight';
+export type { OwlAllocationOptions, OwlAllocationResult } from './model/owl-allocation';
+export { computeOwlAllocation } from './model/owl-allocation';
 export type { PruneModelResult } from './model/prune-model';
 export { pruneModel } from './model/prune-model';
 export type { PruneModelFolderOptions, PruneModelFolderResult } from './model/prune-model-folder';

@@ -11,6 +11,7 @@ Prunes <model-dir>/onnx/model.onnx (a Llama-family decoder) and writes <dir> in 
   --method <name>           magnitude | wanda | sparsegpt (default wanda)
   --sparsity <ratio>        unstructured sparsity in (0, 1) (default 0.5)
   --nm <N:M>                N:M instead: N nonzero of every M inputs, e.g. 2:4, 4:8, 8:16
+  --allocation <kind>       uniform (default) | owl (outlier-weighted layer sparsity, lambda 0.08, M 5)
   --dsnot                   refine masks with DSnoT (paper defaults: 50 cycles, threshold 0.1)
   --dsnot-skip <part>       mlp (default, as the official code) | self_attn | no_skip
   --calibration <file>      text (tokenized with the folder's tokenizer.json) or a .json of token-id arrays
@@ -78,10 +79,15 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (measure !== undefined && measure !== 'true' && measure !== 'false') {
     throw new UsageError(`--measure-error must be true or false, got ${measure}`);
   }
+  const allocation = values.allocation;
+  if (allocation !== undefined && allocation !== 'uniform' && allocation !== 'owl') {
+    throw new UsageError(`--allocation must be uniform or owl, got ${allocation}`);
+  }
   const layers = values.layers?.split(',').map((layer) => integer(layer.trim(), '--layers') as number);
   const options: PruneModelFolderOptions = {
     method: values.method ?? 'wanda',
     sparsity,
+    allocation: (allocation as 'uniform' | 'owl' | undefined) ?? 'uniform',
     dsnot: values.dsnot ? { skipLayer: (skip ?? 'mlp') as DsnotSkip } : false,
     layers,
     backend: (backend as BackendName | undefined) ?? { prefer: ['node', 'web'] },
@@ -109,6 +115,7 @@ function parse(argv: readonly string[]) {
       sparsity: { type: 'string' },
       nm: { type: 'string' },
       dsnot: { type: 'boolean' },
+      allocation: { type: 'string' },
       'dsnot-skip': { type: 'string' },
       calibration: { type: 'string' },
       samples: { type: 'string' },

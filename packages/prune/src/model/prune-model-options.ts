@@ -34,6 +34,12 @@ export interface PruneModelOptions {
    * one entry per layer of the model.
    */
   layerSparsity?: readonly number[];
+  /**
+   * Layer-wise sparsity: `'uniform'`, or `'owl'` (a dense pass computes each block's outlier ratio, then
+   * `allocateOwl`; mean sparsity preserved), optionally `{ kind: 'owl', lambda: 0.08, outlierMultiplier: 5 }`.
+   * Ignored when `layerSparsity` is given. @defaultValue 'uniform'
+   */
+  allocation?: 'uniform' | 'owl' | { kind: 'owl'; lambda?: number; outlierMultiplier?: number };
   /** Options of the method, e.g. `{ blocksize: 128, percdamp: 0.01 }` for SparseGPT. */
   methodOptions?: object;
   /** Refine masks with DSnoT (`true`: the paper's defaults, attention linears only). @defaultValue false */
@@ -67,6 +73,7 @@ export interface ResolvedPruneModelOptions {
   method: string;
   sparsity: SparsityPattern;
   layerSparsity: number[] | undefined;
+  allocation: { kind: 'uniform' } | { kind: 'owl'; lambda: number; outlierMultiplier: number };
   methodOptions: object;
   dsnot: (ResolvedDsnotOptions & { skipLayer: DsnotSkip }) | false;
   dsnotSparseGptBase: DsnotSparseGptBase;
@@ -106,6 +113,17 @@ export function resolvePruneModelOptions(
     });
     layerSparsity = [...options.layerSparsity];
   }
+  const givenAllocation = options.allocation ?? 'uniform';
+  let allocation: ResolvedPruneModelOptions['allocation'] = { kind: 'uniform' };
+  if (layerSparsity === undefined && givenAllocation !== 'uniform') {
+    const owl = givenAllocation === 'owl' ? { kind: 'owl' as const } : givenAllocation;
+    if (owl?.kind !== 'owl') throw invalidOption('allocation', "must be 'uniform' or 'owl'", givenAllocation);
+    if (sparsity.kind === 'nm')
+      throw invalidOption('allocation', 'OWL applies to unstructured sparsity only');
+    allocation = { kind: 'owl', lambda: owl.lambda ?? 0.08, outlierMultiplier: owl.outlierMultiplier ?? 5 };
+  } else if (givenAllocation !== 'uniform' && givenAllocation !== 'owl' && givenAllocation?.kind !== 'owl') {
+    throw invalidOption('allocation', "must be 'uniform' or 'owl'", givenAllocation);
+  }
   let dsnot: ResolvedPruneModelOptions['dsnot'] = false;
   if (options.dsnot) {
     const given = options.dsnot === true ? {} : options.dsnot;
@@ -133,7 +151,7 @@ export function resolvePruneModelOptions(
   }
   const measureError = options.measureError ?? true;
   const calibration = options.calibration ?? [];
-  const needsData = requires.length > 0 || dsnot !== false || measureError;
+  const needsData = requires.length > 0 || dsnot !== false || measureError || allocation.kind === 'owl';
   if (needsData && calibration.length === 0) {
     throw invalidOption(
       'calibration',
@@ -153,6 +171,7 @@ export function resolvePruneModelOptions(
     method,
     sparsity,
     layerSparsity,
+    allocation,
     methodOptions: options.methodOptions ?? {},
     dsnot,
     dsnotSparseGptBase,

@@ -1,14 +1,9 @@
 import {
   type Backend,
-  type DecoderAnatomy,
-  extractSubgraph,
   findDecoderAnatomy,
-  float16ToFloat32,
-  type LayerAnatomy,
   loadBackend,
   type OnnxModel,
   type ProjectionAnatomy,
-  type Session,
   type Tensor,
   throwIfAborted,
 } from '@x/core';
@@ -16,19 +11,18 @@ import {
   createLayerStatisticsAccumulator,
   type LayerStatisticsAccumulator,
 } from '../calibrate/layer-statistics';
-import { PruneError } from '../errors';
 import { dsnotSkips } from '../methods/dsnot';
 import { pruneLinear, requiredStatistics } from '../methods/prune-linear';
 import type { LinearProjection, SparsityPattern } from '../types';
-import { graphInputsNeeded } from './graph-inputs-needed';
 import { readLinearWeight, toInitializerTensor } from './linear-weight';
+import { computeOwlAllocation, type OwlAllocationResult } from './owl-allocation';
 import {
   type PruneModelOptions,
   type ResolvedPruneModelOptions,
   resolvePruneModelOptions,
 } from './prune-model-options';
 import type { PrunedLinearReport, PruneReport } from './prune-report';
-import { buildSampleFeeds } from './sample-feeds';
+import { carryInto, runOverSamples, toFloat32 } from './run-blocks';
 
 export interface PruneModelResult {
   /** A new model with the pruned weights (the input model is not modified). */
@@ -45,29 +39,6 @@ const PROJECTION_KEYS: Record<LinearProjection, 'q' | 'k' | 'v' | 'o' | 'gate' |
   up_proj: 'up',
   down_proj: 'down',
 };
-
-/**
- * The values that carry the residual stream into a layer: its `entry`, or, where the layer's input norm is a fused
- * SkipSimplifiedLayerNormalization (ORT contrib), the two addends that node sums.
- */
-function carryInto(layer: LayerAnatomy): string[] {
-  const norm = layer.inputNorm;
-  return norm.kind === 'skip-simplified-layer-norm' && norm.skipInputs
-    ? [...norm.skipInputs]
-    : [layer.residual.entry];
-}
-
-function toFloat32(tensor: Tensor): Float32Array {
-  if (tensor.dtype === 'float32') return tensor.data as Float32Array;
-  if (tensor.dtype === 'float16') return float16ToFloat32(tensor.data as Uint16Array);
-  throw new PruneError(
-    'PRUNE_UNSUPPORTED_MODEL',
-    `linear input of dtype ${tensor.dtype} cannot be calibrated`,
-    {
-      details: { dtype: tensor.dtype },
-    },
-  );
-}
 
 const now = () => performance.now() / 1000;
 
@@ -93,6 +64,7 @@ export async function pruneModel(
   throwIfAborted(signal, 'prune');
   const output = model.clone();
   const timings = {
+    allocationSeconds: 0,
     captureSeconds: 0,
     calibrateSeconds: 0,
     pruneSeconds: 0,
@@ -104,6 +76,22 @@ export async function pruneModel(
   const lastSelected = Math.max(-1, ...resolved.layers);
   const needsData = resolved.calibration.samples > 0;
   const calibration = options.calibration ?? [];
+  let owl: OwlAllocationResult | undefined;
+  if (resolved.allocation.kind === 'owl' && resolved.sparsity.kind === 'unstructured') {
+    const t = now();
+    owl = await computeOwlAllocation(model, {
+      sparsity: resolved.sparsity.sparsity,
+      calibration,
+      lambda: resolved.allocation.lambda,
+      outlierMultiplier: resolved.allocation.outlierMultiplier,
+      backend: options.backend,
+      threads: options.threads,
+      onProgress,
+      signal,
+    });
+    resolved.layerSparsity = owl.layerSparsity;
+    timings.allocationSeconds += now() - t;
+  }
 
   let backend: Backend | undefined;
   let carries: Record<string, Tensor>[] = [];
@@ -195,6 +183,7 @@ export async function pruneModel(
     options: resolved,
     backend: backend?.name,
     numLayers: anatomy.layers.length,
+    outlierRatios: owl?.outlierRatios,
     skippedLayers: anatomy.layers.map((layer) => layer.index).filter((index) => !selected.has(index)),
     linears,
     sparsity: total === 0 ? 0 : zeros / total,
@@ -253,62 +242,4 @@ function pruneProjection(
     reconstructionError: result.reconstructionError,
     seconds: now() - t0,
   };
-}
-
-interface RunOptions {
-  /** Values fed from `carries` (the residual stream so far); empty for the embedding. */
-  carry: readonly string[];
-  carries?: readonly Record<string, Tensor>[];
-  outputs: readonly string[];
-  threads: number | undefined;
-  signal: AbortSignal | undefined;
-  onValues?: (values: Record<string, Tensor>) => void;
-  onSample?: (done: number) => void;
-}
-
-/**
- * Runs the subgraph `carry (+ the graph inputs it needs) -> outputs` once per calibration sequence, in one session
- * released at the end. Returns the outputs of every sequence (when nobody consumes them through `onValues`).
- */
-async function runOverSamples(
-  backend: Backend,
-  model: OnnxModel,
-  anatomy: DecoderAnatomy,
-  calibration: readonly ArrayLike<number | bigint>[],
-  options: RunOptions,
-): Promise<Record<string, Tensor>[]> {
-  const graph = model.graph();
-  const needed = graphInputsNeeded(graph, options.outputs, options.carry);
-  // The residual-stream values rarely have value_info: declare them from the tensors the previous run produced.
-  const types: Record<string, { dtype: Tensor['dtype']; dims: readonly number[] }> = {};
-  for (const name of options.carry) {
-    const tensor = (options.carries as Record<string, Tensor>[])[0][name];
-    types[name] = { dtype: tensor.dtype, dims: tensor.dims };
-  }
-  const subgraph = extractSubgraph(model, {
-    inputs: [...options.carry, ...needed],
-    outputs: options.outputs,
-    types,
-  });
-  let session: Session | undefined;
-  const results: Record<string, Tensor>[] = [];
-  try {
-    session = await backend.createSession(subgraph, {
-      graphOptimizationLevel: 'basic',
-      ...(options.threads ? { threads: options.threads } : {}),
-    });
-    for (let sample = 0; sample < calibration.length; sample++) {
-      throwIfAborted(options.signal, 'calibrate');
-      const feeds = buildSampleFeeds(graph, anatomy, calibration[sample], needed);
-      for (const name of options.carry)
-        feeds[name] = (options.carries as Record<string, Tensor>[])[sample][name];
-      const values = await session.run(feeds, options.outputs);
-      if (options.onValues) options.onValues(values);
-      else results.push(values);
-      options.onSample?.(sample + 1);
-    }
-  } finally {
-    await session?.release();
-  }
-  return results;
 }

@@ -28,6 +28,8 @@ export interface PruneReport {
   /** Where the calibration sequences came from, when read from a file (`pruneModelFolder`, the CLI). */
   calibrationSource?: { file: string; samples: number; seqlen: number; seed: number };
   backend: BackendName | undefined;
+  /** OWL allocation: each block's outlier ratio D_l (%); the sparsities are in `options.layerSparsity`. */
+  outlierRatios?: number[];
   /** Decoder layers in the model, and those left untouched. */
   numLayers: number;
   skippedLayers: number[];
@@ -37,6 +39,8 @@ export interface PruneReport {
   prunedParameters: number;
   totalParameters: number;
   timings: {
+    /** OWL's dense pass, when `allocation: 'owl'`. */
+    allocationSeconds: number;
     captureSeconds: number;
     calibrateSeconds: number;
     pruneSeconds: number;
