@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import {
@@ -14,6 +15,7 @@ import {
   readModel,
   referenceForward,
   type Tensor,
+  writeModel,
 } from '../src/index';
 
 // A real torch.onnx export (TorchScript exporter, opset 17) of a tiny HF-style Llama, made by
@@ -139,6 +141,22 @@ describe('findDecoderAnatomy on a torch.onnx export', () => {
       } finally {
         await session.release();
       }
+    }
+  });
+
+  test('works on external-data models without reading the weights', async () => {
+    const inline = await readModel(resolve(fixtures, 'torch-llama-tiny.onnx'));
+    const folder = mkdtempSync(join(tmpdir(), 'x-anatomy-'));
+    try {
+      const path = join(folder, 'model.onnx');
+      await writeModel(inline, path, { externalData: { sizeThreshold: 0 } });
+      const external = await readModel(path);
+      const weight = external.findInitializer(findDecoderAnatomy(inline).layers[0].q.weight);
+      expect(weight?.dataLocation).toBe(1);
+      expect(findDecoderAnatomy(external)).toEqual(findDecoderAnatomy(inline));
+      external.close();
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 });

@@ -9,6 +9,9 @@ export function toNumber(value: Int64): number {
   return typeof value === 'number' ? value : value.toNumber();
 }
 
+/** Larger tensors are weights, not the scalars and shapes the matchers read. */
+const MAX_CONSTANT_SIZE = 64;
+
 /** Where a value is consumed: the node and the input slot. */
 export interface Use {
   node: onnx.INodeProto;
@@ -76,12 +79,14 @@ export class GraphIndex {
   }
 
   /**
-   * The numeric values of a small constant (initializer or Constant node output), or undefined when the value is
-   * computed or stored externally. Float, double, int32 and int64 only.
+   * The numeric values of a small constant (initializer or Constant node output, at most 64 elements), or
+   * undefined when the value is computed, large or stored externally. Float, double, int32 and int64 only.
    */
   constantValues(value: string): number[] | undefined {
     const tensor = this.initializers.get(value) ?? this.constantTensor(value);
-    return tensor ? decodeValues(tensor) : undefined;
+    if (!tensor || tensor.dataLocation === 1) return undefined; // 1: EXTERNAL (weights, never small constants)
+    const size = (tensor.dims ?? []).reduce<number>((product, dim) => product * toNumber(dim), 1);
+    return size <= MAX_CONSTANT_SIZE ? decodeValues(tensor) : undefined;
   }
 
   private constantTensor(value: string): onnx.ITensorProto | undefined {
