@@ -9,7 +9,7 @@ import {
 } from '../../test/kernel-tester';
 import { isKernelError } from '../errors';
 import { f32GemmRef } from '../reference/f32-gemm.ref';
-import { f32Gemm } from './f32-gemm';
+import { f32Gemm, f32GemmVariant } from './f32-gemm';
 import { packF32Gemm } from './pack-f32-gemm';
 
 // fp32 accumulation over k terms of size <= 1: error grows ~ k * eps; 1e-5 absolute + 1e-4 relative holds for k <= 300.
@@ -135,5 +135,17 @@ describe('f32Gemm input checks', () => {
     expect(codeOf(() => f32Gemm(kernels, fake, weights, { m: 2 }))).toBe('KERNEL_UNALIGNED');
     weights.dispose();
     expect(codeOf(() => f32Gemm(kernels, new Float32Array(6), weights, { m: 2 }))).toBe('KERNEL_DISPOSED');
+  });
+});
+
+describe('f32Gemm variant choice', () => {
+  it('uses loadsplat on this x86 host (XNNPACK host probe: inf - inf has its sign bit set)', async () => {
+    const kernels = await kernelsFor('simd');
+    expect(kernels.kernel('xk_host_is_x86')()).toBe(
+      process.arch === 'x64' || process.arch === 'ia32' ? 1 : 0,
+    );
+    expect(f32GemmVariant(kernels)).toBe(
+      process.arch === 'x64' ? 'xk_f32_gemm_4x8_wasmsimd_loadsplat' : 'xk_f32_gemm_4x8_wasmsimd_splat',
+    );
   });
 });

@@ -5,7 +5,7 @@
  * in the same order).
  */
 import { KernelError } from '../errors';
-import { checkPacked, type F32GemmOptions, f32GemmVariants } from '../f32-gemm/f32-gemm';
+import { checkPacked, type F32GemmOptions, f32GemmVariant } from '../f32-gemm/f32-gemm';
 import type { PackedF32Gemm } from '../f32-gemm/pack-f32-gemm';
 import {
   checkDimension,
@@ -50,8 +50,7 @@ export async function parallelF32Gemm(
   );
   const aPointer = stageInput(kernels, 'float32', a, m * k);
   const cPointer = stageOutput(kernels, 'float32', options.out, m * n);
-  const variant =
-    f32GemmVariants.find((candidate) => candidate in kernels.instance.exports) ?? f32GemmVariants[1];
+  const variant = f32GemmVariant(kernels);
   const threads = pool.threads;
   const perThread: KernelCall[][] = Array.from({ length: threads }, () => []);
   const packed = weights.buffer.pointer;
