@@ -48,6 +48,27 @@ export type {
 export { referenceForward } from './builder/reference-forward';
 export type { CoreErrorCode, ProgressCallback, ProgressEvent, XErrorOptions } from './errors';
 export { isXError, throwIfAborted, XError } from './errors';
+export type { CalibrationOptions, CalibrationSet, ResolvedCalibrationOptions } from './eval/calibration';
+export { sampleCalibrationSet } from './eval/calibration';
+export { sumNextTokenNll } from './eval/next-token-nll';
+export type {
+  CreatePasskeyTrialsOptions,
+  EvaluatePasskeyOptions,
+  PasskeyResult,
+  PasskeyTrialResult,
+} from './eval/passkey';
+export { createPasskeyTrials, evaluatePasskey } from './eval/passkey';
+export type { PasskeyFormat } from './eval/passkey-format';
+export { PASSKEY_FORMAT, parsePasskeyFormat } from './eval/passkey-format';
+export type { PasskeyPrompt, PasskeyTrial } from './eval/passkey-prompt';
+export { buildPasskeyPrompt } from './eval/passkey-prompt';
+export { evaluatePerplexity, resolvePerplexityOptions } from './eval/perplexity';
+export type { PerplexityOptions, PerplexityResult, ResolvedPerplexityOptions } from './eval/perplexity-types';
+export type { CreateTaskPromptsOptions, TaskCategory, TaskPrompt } from './eval/task-prompts';
+export { createTaskPrompts, TASK_CATEGORIES } from './eval/task-prompts';
+export { generate } from './generate/generate';
+export { resolveGenerateOptions } from './generate/resolve-generate-options';
+export type { GenerateOptions, GenerateResult, ResolvedGenerateOptions } from './generate/types';
 export { dataTypeName, dataTypeToDtype, dtypeToDataType } from './onnx/data-type';
 export type { AddGraphOutputsOptions } from './onnx/edit/add-graph-outputs';
 export { addGraphOutputs } from './onnx/edit/add-graph-outputs';
@@ -109,3 +130,6 @@ export type { OrtTensorLike, Tensor } from './tensor/tensor';
 export { tensorSize } from './tensor/tensor-size';
 export type { OrtTensorModule } from './tensor/to-ort';
 export { assertTensor, toOrt } from './tensor/to-ort';
+export { createTokenizer } from './tokenizer/create-tokenizer';
+export { loadTokenizer } from './tokenizer/load-tokenizer';
+export type { DecodeOptions, EncodeOptions, TextTokenizer } from './tokenizer/types';
