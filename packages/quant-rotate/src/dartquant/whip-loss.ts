@@ -63,10 +63,14 @@ export function evaluateWhip(
   });
   const gradients = withGradient ? rotations.map(() => new Float64Array(size * size)) : undefined;
   const y = new Float64Array(size);
+  // fp64 copies keep the hot loops monomorphic (samples captured from ORT are Float32Array).
+  const rs = rotations.map((r) => (r.data instanceof Float64Array ? r.data : Float64Array.from(r.data)));
   let loss = 0;
   for (let s = 0; s < samples.length; s++) {
     const x = samples[s];
-    const heads = x.cols / size;
+    const xd = x.data instanceof Float64Array ? x.data : Float64Array.from(x.data);
+    const cols = x.cols;
+    const heads = cols / size;
     const headsPerRotation = heads / rotations.length;
     const indices = tokenIndices?.[s];
     const count = indices?.length ?? x.rows;
@@ -74,11 +78,11 @@ export function evaluateWhip(
       const t = indices === undefined ? ti : indices[ti];
       for (let h = 0; h < heads; h++) {
         const g = Math.floor(h / headsPerRotation);
-        const r = rotations[g].data;
-        const base = t * x.cols + h * size;
+        const r = rs[g];
+        const base = t * cols + h * size;
         y.fill(0);
         for (let p = 0; p < size; p++) {
-          const xp = x.data[base + p];
+          const xp = xd[base + p];
           if (xp === 0) continue;
           const rp = p * size;
           for (let j = 0; j < size; j++) y[j] += xp * r[rp + j];
@@ -92,7 +96,7 @@ export function evaluateWhip(
         if (gradients !== undefined) {
           const grad = gradients[g];
           for (let p = 0; p < size; p++) {
-            const xp = x.data[base + p];
+            const xp = xd[base + p];
             if (xp === 0) continue;
             const gp = p * size;
             for (let j = 0; j < size; j++) grad[gp + j] += xp * y[j];

@@ -31,16 +31,22 @@ export function cholesky(a: Float64Array, n: number, argument = 'matrix'): Float
   return l;
 }
 
-/** L⁻¹ for lower-triangular L (forward substitution on the identity). */
+/** L⁻¹ for lower-triangular L, row by row so every inner loop is contiguous. */
 export function invertLower(l: Float64Array, n: number): Float64Array {
   const inv = new Float64Array(n * n);
-  for (let c = 0; c < n; c++) {
-    inv[c * n + c] = 1 / l[c * n + c];
-    for (let i = c + 1; i < n; i++) {
-      let s = 0;
-      for (let p = c; p < i; p++) s += l[i * n + p] * inv[p * n + c];
-      inv[i * n + c] = -s / l[i * n + i];
+  const acc = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    // L[i, :i] · inv[:i, c] for every c < i, accumulated over rows p of inv.
+    acc.fill(0, 0, i);
+    for (let p = 0; p < i; p++) {
+      const lip = l[i * n + p];
+      if (lip === 0) continue;
+      const row = p * n;
+      for (let c = 0; c <= p; c++) acc[c] += lip * inv[row + c];
     }
+    const d = l[i * n + i];
+    for (let c = 0; c < i; c++) inv[i * n + c] = -acc[c] / d;
+    inv[i * n + i] = 1 / d;
   }
   return inv;
 }
@@ -54,14 +60,16 @@ export function inverseUpperCholesky(h: Float64Array, n: number, argument = 'hes
   const li = invertLower(l, n);
   // H⁻¹ = L⁻ᵀ L⁻¹; (H⁻¹)_{ij} = Σ_p Li[p,i] Li[p,j], p >= max(i, j).
   const hinv = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = 0;
-      for (let p = i; p < n; p++) s += li[p * n + i] * li[p * n + j];
-      hinv[i * n + j] = s;
-      hinv[j * n + i] = s;
+  for (let p = 0; p < n; p++) {
+    const row = p * n;
+    for (let i = 0; i <= p; i++) {
+      const lpi = li[row + i];
+      if (lpi === 0) continue;
+      const out = i * n;
+      for (let j = 0; j <= i; j++) hinv[out + j] += lpi * li[row + j];
     }
   }
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) hinv[j * n + i] = hinv[i * n + j];
   const l2 = cholesky(hinv, n, `${argument} inverse`);
   const u = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) u[j * n + i] = l2[i * n + j];
