@@ -1,5 +1,5 @@
-import { describe, expect, test } from 'vitest';
-import type { BackendName, DecoderForm, ReferenceKv, Tensor } from '../src/index';
+import { afterAll, describe, expect, test } from 'vitest';
+import type { BackendName, DecoderForm, ReferenceKv, Session, Tensor } from '../src/index';
 import {
   buildDecoderModel,
   createDecoderWeights,
@@ -59,8 +59,24 @@ interface RunInput {
   past?: ReferenceKv[];
 }
 
+const sessions = new Map<string, Promise<Session>>();
+afterAll(async () => {
+  for (const session of sessions.values()) await (await session).release();
+});
+
+/** One session per backend and model, shared by the tests that run the same model. */
+function sessionFor(backend: BackendName, key: string, model: Uint8Array): Promise<Session> {
+  const id = `${backend}|${key}`;
+  let session = sessions.get(id);
+  if (!session) {
+    session = loadBackend(backend).then((loaded) => loaded.createSession(model));
+    sessions.set(id, session);
+  }
+  return session;
+}
+
 /** Runs a model through core's backend layer (loadBackend → createSession → run with core tensors). */
-async function run(backend: BackendName, config: DecoderConfig, model: Uint8Array, input: RunInput) {
+async function run(backend: BackendName, config: DecoderConfig, model: Encoded, input: RunInput) {
   const batch = input.ids.length;
   const seq = input.ids[0].length;
   const pastLength = input.past?.[0].key.dims[2] ?? 0;
@@ -78,20 +94,16 @@ async function run(backend: BackendName, config: DecoderConfig, model: Uint8Arra
     feeds[`past_key_values.${layer}.key`] = input.past?.[layer].key ?? empty;
     feeds[`past_key_values.${layer}.value`] = input.past?.[layer].value ?? empty;
   }
-  const session = await (await loadBackend(backend)).createSession(model);
-  try {
-    const out = await session.run(feeds);
-    const tensor = (name: string) => out[name] as Tensor<'float32'>;
-    return {
-      logits: tensor('logits'),
-      present: Array.from({ length: config.numLayers }, (_, layer) => ({
-        key: tensor(`present.${layer}.key`),
-        value: tensor(`present.${layer}.value`),
-      })),
-    };
-  } finally {
-    await session.release();
-  }
+  const session = await sessionFor(backend, model.key, model.bytes);
+  const out = await session.run(feeds);
+  const tensor = (name: string) => out[name] as Tensor<'float32'>;
+  return {
+    logits: tensor('logits'),
+    present: Array.from({ length: config.numLayers }, (_, layer) => ({
+      key: tensor(`present.${layer}.key`),
+      value: tensor(`present.${layer}.value`),
+    })),
+  };
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -106,21 +118,27 @@ function randomIds(config: DecoderConfig, batch: number, seq: number, seed: numb
   return Array.from({ length: batch }, () => Array.from({ length: seq }, () => rng.int(config.vocabSize)));
 }
 
+interface Encoded {
+  key: string;
+  bytes: Uint8Array;
+}
+
 const encode = (config: DecoderConfig, form: DecoderForm, seed = 7) => {
   const weights = createDecoderWeights(config, { seed });
-  return {
-    weights,
+  const model: Encoded = {
+    key: `${JSON.stringify(config)}|${form}|${seed}`,
     bytes: onnx.ModelProto.encode(buildDecoderModel(config, weights, { form })).finish(),
   };
+  return { weights, model };
 };
 
 describe.each(['node', 'web'] as const)('buildDecoderModel on onnxruntime-%s', (backend) => {
   describe.each(Object.entries(shapes))('%s', (_, config) => {
     test.each(forms)('%s form matches referenceForward (logits and present KV)', async (form) => {
-      const { weights, bytes } = encode(config, form);
+      const { weights, model } = encode(config, form);
       const ids = randomIds(config, 2, 5, 1);
       const expected = referenceForward(config, weights, ids);
-      const actual = await run(backend, config, bytes, { ids });
+      const actual = await run(backend, config, model, { ids });
       expect(actual.logits.dims).toEqual([2, 5, config.vocabSize]);
       // Logits are O(10) here, so 1e-4 is float32 round-off, and any wrong op is far larger.
       expect(Math.max(...Array.from(actual.logits.data, Math.abs))).toBeGreaterThan(1);
@@ -139,15 +157,15 @@ describe.each(['node', 'web'] as const)('buildDecoderModel on onnxruntime-%s', (
     test.each(forms)(
       '%s form: prefill then decode steps with past KV equals the full-sequence run',
       async (form) => {
-        const { bytes } = encode(config, form);
+        const { model } = encode(config, form);
         const ids = randomIds(config, 2, 6, 2);
-        const full = await run(backend, config, bytes, { ids });
-        const prefill = await run(backend, config, bytes, { ids: ids.map((row) => row.slice(0, 4)) });
-        const step1 = await run(backend, config, bytes, {
+        const full = await run(backend, config, model, { ids });
+        const prefill = await run(backend, config, model, { ids: ids.map((row) => row.slice(0, 4)) });
+        const step1 = await run(backend, config, model, {
           ids: ids.map((row) => row.slice(4, 5)),
           past: prefill.present,
         });
-        const step2 = await run(backend, config, bytes, {
+        const step2 = await run(backend, config, model, {
           ids: ids.map((row) => row.slice(5, 6)),
           past: step1.present,
         });
@@ -180,7 +198,7 @@ describe.each(['node', 'web'] as const)('buildDecoderModel on onnxruntime-%s', (
     '%s form honours explicit position_ids (RoPE offsets) with several new tokens after a reference past',
     async (form) => {
       const config = shapes['ratio 2, tied, 2 layers, headDim 16'];
-      const { weights, bytes } = encode(config, form, 11);
+      const { weights, model } = encode(config, form, 11);
       // Batch 1: ORT's GroupQueryAttention rejects batch > 1 when several new tokens meet a past.
       const pastIds = randomIds(config, 1, 3, 3);
       const ids = randomIds(config, 1, 3, 4);
@@ -191,7 +209,7 @@ describe.each(['node', 'web'] as const)('buildDecoderModel on onnxruntime-%s', (
         positionIds: positions,
         past: prefix.present,
       });
-      const actual = await run(backend, config, bytes, { ids, positions, past: prefix.present });
+      const actual = await run(backend, config, model, { ids, positions, past: prefix.present });
       expect(maxAbsDiff(actual.logits.data, expected.logits.data)).toBeLessThan(1e-4);
       // Positions matter: the default positions give different logits.
       const shifted = referenceForward(config, weights, ids, { past: prefix.present });
@@ -201,7 +219,7 @@ describe.each(['node', 'web'] as const)('buildDecoderModel on onnxruntime-%s', (
 
   test('decomposed form honours left padding in attention_mask', async () => {
     const config = shapes['ratio 4, 3 layers, untied'];
-    const { weights, bytes } = encode(config, 'decomposed', 5);
+    const { weights, model } = encode(config, 'decomposed', 5);
     const ids = randomIds(config, 2, 5, 6);
     const mask = [
       [0, 0, 1, 1, 1],
@@ -212,7 +230,7 @@ describe.each(['node', 'web'] as const)('buildDecoderModel on onnxruntime-%s', (
       [0, 1, 2, 3, 4],
     ];
     const expected = referenceForward(config, weights, ids, { attentionMask: mask, positionIds: positions });
-    const actual = await run(backend, config, bytes, { ids, mask, positions });
+    const actual = await run(backend, config, model, { ids, mask, positions });
     expect(maxAbsDiff(actual.logits.data, expected.logits.data)).toBeLessThan(1e-4);
     // The padded row's real tokens equal the unpadded run of the same three tokens.
     const alone = referenceForward(config, weights, [ids[0].slice(2)]);
@@ -224,13 +242,13 @@ describe.each(['node', 'web'] as const)('buildDecoderModel on onnxruntime-%s', (
 
   test('fused form honours right padding (GQA seqlens_k) at the valid positions', async () => {
     const config = shapes['ratio 2, tied, 2 layers, headDim 16'];
-    const { weights, bytes } = encode(config, 'fused', 5);
+    const { weights, model } = encode(config, 'fused', 5);
     const ids = randomIds(config, 2, 5, 8);
     const mask = [
       [1, 1, 1, 0, 0],
       [1, 1, 1, 1, 1],
     ];
-    const actual = await run(backend, config, bytes, { ids, mask });
+    const actual = await run(backend, config, model, { ids, mask });
     const vocab = config.vocabSize;
     const short = referenceForward(config, weights, [ids[0].slice(0, 3)]);
     const long = referenceForward(config, weights, [ids[1]]);
@@ -243,11 +261,11 @@ describe('onnxruntime-node and onnxruntime-web agree', () => {
   test.each(
     Object.entries(shapes).flatMap(([name, config]) => forms.map((form) => [name, form, config] as const)),
   )('%s, %s form', async (_, form, config) => {
-    const { bytes } = encode(config, form);
+    const { model } = encode(config, form);
     const ids = randomIds(config, 1, 4, 9);
     const [node, web] = await Promise.all([
-      run('node', config, bytes, { ids }),
-      run('web', config, bytes, { ids }),
+      run('node', config, model, { ids }),
+      run('web', config, model, { ids }),
     ]);
     expect(maxAbsDiff(node.logits.data, web.logits.data)).toBeLessThan(1e-4);
   });
@@ -255,6 +273,13 @@ describe('onnxruntime-node and onnxruntime-web agree', () => {
 
 describe('createDecoderWeights', () => {
   const config = shapes['ratio 2, tied, 2 layers, headDim 16'];
+  test('buildDecoderModel records its resolved options in metadata_props', () => {
+    const weights = createDecoderWeights(config, { seed: 3 });
+    const model = buildDecoderModel(config, weights, { form: 'fused' });
+    const entry = model.metadataProps.find((prop) => prop.key === 'x.buildDecoderModel');
+    expect(JSON.parse(entry?.value ?? '{}')).toEqual({ form: 'fused', fusedRotary: 'gqa', config });
+  });
+
   test('is deterministic per seed, nn.Linear [out, in] sized, lm_head only when untied', () => {
     const a = createDecoderWeights(config, { seed: 3 });
     const b = createDecoderWeights(config, { seed: 3 });

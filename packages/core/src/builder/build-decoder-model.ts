@@ -51,10 +51,12 @@ export function buildDecoderModel(
   validateDecoderWeights(config, weights, 'buildDecoderModel');
   const form = options.form ?? 'decomposed';
   const graph = new GraphBuilder();
+  let fusedRotary: FusedRotary | undefined;
   if (form === 'decomposed') emitDecomposedDecoder(graph, config, weights);
-  else if (form === 'fused')
-    emitFusedDecoder(graph, config, weights, resolveFusedRotary(config, options.fusedRotary));
-  else {
+  else if (form === 'fused') {
+    fusedRotary = resolveFusedRotary(config, options.fusedRotary);
+    emitFusedDecoder(graph, config, weights, fusedRotary);
+  } else {
     throw new XError(
       'X_INVALID_ARGUMENT',
       `buildDecoderModel: options.form must be 'decomposed' or 'fused', got ${String(form)}`,
@@ -73,6 +75,8 @@ export function buildDecoderModel(
       output: outputs,
     },
     `@x/core buildDecoderModel (${form})`,
+    // The resolved options and config, so a fixture says how it was made.
+    { 'x.buildDecoderModel': JSON.stringify({ form, fusedRotary, config }) },
   );
 }
 

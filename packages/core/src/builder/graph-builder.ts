@@ -143,11 +143,16 @@ export class GraphBuilder {
   }
 }
 
-/** Wraps a graph into a model: IR 8, default opset 17, com.microsoft 1. */
-export function createModel(graph: onnx.IGraphProto, producer: string): onnx.ModelProto {
+/** Wraps a graph into a model: IR 8, default opset 17, com.microsoft 1, optional metadata_props. */
+export function createModel(
+  graph: onnx.IGraphProto,
+  producer: string,
+  metadata: Record<string, string> = {},
+): onnx.ModelProto {
   return proto.ModelProto.create({
     irVersion: 8,
     producerName: producer,
+    metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
     opsetImport: [
       { domain: '', version: 17 },
       { domain: 'com.microsoft', version: 1 },
