@@ -273,6 +273,22 @@ describe('quantized and Gemm projections', () => {
     });
   });
 
+  test('MultiHeadAttention (com.microsoft) with RotaryEmbedding is found as kind mha', () => {
+    const config = shapes['ratio 1, odd sizes, 1 layer, untied'];
+    const { model } = build(config, variants[2]);
+    const gqa = model.graph?.node?.find((n) => n.opType === 'GroupQueryAttention') as onnx.INodeProto;
+    const [q, k, v, pastKey, pastValue] = gqa.input as string[];
+    gqa.opType = 'MultiHeadAttention';
+    gqa.input = [q, k, v, '', '', '', pastKey, pastValue];
+    gqa.attribute = [{ name: 'num_heads', type: 2, i: config.numHeads }];
+    const layer = findDecoderAnatomy(model).layers[0];
+    expect(layer.attention).toMatchObject({ kind: 'mha', numHeads: 2, numKvHeads: 2, headDim: 8 });
+    expect(layer.rotary.kind).toBe('rotary-embedding');
+    expect(layer.q.node).toBe('/model/layers.0/attn/q_proj/MatMul');
+    expect(layer.past).toEqual({ key: 'past_key_values.0.key', value: 'past_key_values.0.value' });
+    expect(layer.present).toEqual({ key: 'present.0.key', value: 'present.0.value' });
+  });
+
   test('a Gemm projection between Reshapes, with transB=0 and a bias', () => {
     const config = shapes['ratio 1, odd sizes, 1 layer, untied'];
     const { weights, model } = build(config, variants[0]);
