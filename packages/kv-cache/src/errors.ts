@@ -6,6 +6,7 @@ import { XError, type XErrorOptions } from '@x/core';
  * - `KV_UNKNOWN_POLICY`: no policy is registered under that name.
  * - `KV_POLICY_UNAVAILABLE`: the policy is known but not available (not landed yet, or not in this mode).
  * - `KV_BUDGET_EXCEEDS_CONTEXT`: a token budget larger than the model's context.
+ * - `KV_CONTEXT_EXCEEDED`: generation would pass the model's context (largest position).
  * - `KV_MODEL`: the model cannot be driven (missing inputs/outputs, unsupported graph for split mode).
  * - `KV_STATE`: a cache or generator used out of order (e.g. attend before append).
  */
@@ -14,6 +15,7 @@ export type KvCacheErrorCode =
   | 'KV_UNKNOWN_POLICY'
   | 'KV_POLICY_UNAVAILABLE'
   | 'KV_BUDGET_EXCEEDS_CONTEXT'
+  | 'KV_CONTEXT_EXCEEDED'
   | 'KV_MODEL'
   | 'KV_STATE';
 

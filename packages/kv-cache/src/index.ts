@@ -30,3 +30,17 @@ export type {
   StockKvCache,
   StockLayerKv,
 } from './policy/types';
+export { createGenerator } from './runtime/create-generator';
+export { resolveGeneratorGenerateOptions } from './runtime/resolve-generate-options';
+export type { SamplingSettings } from './runtime/sampling';
+export { applyRepetitionPenalty, argmax, selectToken } from './runtime/sampling';
+export type { SplitPiece, SplitPlan } from './runtime/split-plan';
+export { planSplit } from './runtime/split-plan';
+export type {
+  CreateGeneratorOptions,
+  GenerationStep,
+  Generator,
+  GeneratorGenerateOptions,
+  GeneratorResult,
+  ResolvedGeneratorGenerateOptions,
+} from './runtime/types';
