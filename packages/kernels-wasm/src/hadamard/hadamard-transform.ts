@@ -70,7 +70,7 @@ export function hadamardTransform(
   if (out !== undefined) checkInput(name, 'out', 'float32', out, rows * n, kernels);
   const hk = k > 1 ? factorBuffer(kernels, k).pointer : 0;
   const inPlace = out !== undefined && isKernelBuffer(out);
-  kernels.scratch.begin((inPlace ? 0 : stagedBytes('float32', new Float32Array(0), rows * n)) + n * 4 + 128);
+  kernels.scratch.begin((inPlace ? 0 : rows * n * 4) + n * 4 + 128);
   let target: number;
   if (inPlace) {
     target = out.pointer;

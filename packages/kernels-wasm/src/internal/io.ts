@@ -119,6 +119,15 @@ export function stagedBytes<D extends KernelDtype>(
   return value === undefined || isKernelBuffer(value) ? 0 : length * dtypeBytes[dtype];
 }
 
+/** Bytes the scratch arena needs for an output (0 when `out` is a KernelBuffer, which is written in place). */
+export function outputBytes<D extends KernelDtype>(
+  dtype: D,
+  out: KernelInput<D> | undefined,
+  length: number,
+): number {
+  return out !== undefined && isKernelBuffer(out) ? 0 : length * dtypeBytes[dtype];
+}
+
 /** Address of `value` in linear memory, copying a typed array into scratch (after scratch.begin). */
 export function stageInput<D extends KernelDtype>(
   kernels: Kernels,

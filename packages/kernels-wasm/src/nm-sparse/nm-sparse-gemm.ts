@@ -10,6 +10,7 @@ import {
   checkInput,
   finishOutput,
   type KernelInput,
+  outputBytes,
   stagedBytes,
   stageInput,
   stageOutput,
@@ -38,9 +39,7 @@ export function nmSparseGemm(
   if (options.out !== undefined) checkInput(name, 'out', 'float32', options.out, t * rows, kernels);
   if (t <= 2) {
     kernels.scratch.begin(
-      stagedBytes('float32', x, t * columns) +
-        stagedBytes('float32', options.out ?? new Float32Array(0), t * rows) +
-        128,
+      stagedBytes('float32', x, t * columns) + outputBytes('float32', options.out, t * rows) + 128,
     );
     const xPointer = stageInput(kernels, 'float32', x, t * columns);
     const yPointer = stageOutput(kernels, 'float32', options.out, t * rows);
@@ -63,7 +62,7 @@ export function nmSparseGemm(
   const transposedBytes = Math.ceil(t / block) * block * columns * 4;
   kernels.scratch.begin(
     stagedBytes('float32', x, t * columns) +
-      stagedBytes('float32', options.out ?? new Float32Array(0), t * rows) +
+      outputBytes('float32', options.out, t * rows) +
       transposedBytes +
       192,
   );

@@ -10,6 +10,7 @@ import {
   checkInput,
   finishOutput,
   type KernelInput,
+  outputBytes,
   stagedBytes,
   stageInput,
   stageOutput,
@@ -39,7 +40,7 @@ export function matMulNBits(
   const padded = kBlocks * blockSize;
   kernels.scratch.begin(
     stagedBytes('float32', a, m * k) +
-      stagedBytes('float32', options.out ?? new Float32Array(0), m * n) +
+      outputBytes('float32', options.out, m * n) +
       m * padded * 2 +
       m * kBlocks * 8 +
       5 * 64,

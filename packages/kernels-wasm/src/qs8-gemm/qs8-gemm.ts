@@ -9,6 +9,7 @@ import {
   checkInput,
   finishOutput,
   type KernelInput,
+  outputBytes,
   stagedBytes,
   stageInput,
   stageOutput,
@@ -37,10 +38,7 @@ export function qs8Gemm(
   if (options.out !== undefined) checkInput(name, 'out', 'int32', options.out, m * n, kernels);
   const padded = 2 * Math.ceil(k / 2);
   kernels.scratch.begin(
-    stagedBytes('int8', a, m * k) +
-      stagedBytes('int32', options.out ?? new Int32Array(0), m * n) +
-      m * padded * 2 +
-      192,
+    stagedBytes('int8', a, m * k) + outputBytes('int32', options.out, m * n) + m * padded * 2 + 192,
   );
   const aPointer = stageInput(kernels, 'int8', a, m * k);
   const widened = kernels.scratch.take(m * padded * 2);

@@ -12,6 +12,7 @@ import {
   checkInput,
   finishOutput,
   type KernelInput,
+  outputBytes,
   stagedBytes,
   stageInput,
   stageOutput,
@@ -43,11 +44,7 @@ export async function parallelF32Gemm(
   const { k, n } = weights;
   checkInput(name, 'a', 'float32', a, m * k, kernels);
   if (options.out !== undefined) checkInput(name, 'out', 'float32', options.out, m * n, kernels);
-  kernels.scratch.begin(
-    stagedBytes('float32', a, m * k) +
-      stagedBytes('float32', options.out ?? new Float32Array(0), m * n) +
-      128,
-  );
+  kernels.scratch.begin(stagedBytes('float32', a, m * k) + outputBytes('float32', options.out, m * n) + 128);
   const aPointer = stageInput(kernels, 'float32', a, m * k);
   const cPointer = stageOutput(kernels, 'float32', options.out, m * n);
   const variant = f32GemmVariant(kernels);
