@@ -29,14 +29,12 @@ const config: DecoderConfig = {
 };
 
 function scalar(model: OnnxModel, name: string, value: number): string {
-  model
-    .graph()
-    .initializer?.push({
-      name,
-      dims: [],
-      dataType: 1,
-      rawData: new Uint8Array(Float32Array.of(value).buffer),
-    });
+  model.graph().initializer?.push({
+    name,
+    dims: [],
+    dataType: 1,
+    rawData: new Uint8Array(Float32Array.of(value).buffer),
+  });
   return name;
 }
 
