@@ -10,7 +10,6 @@ import {
   finishOutput,
   isKernelBuffer,
   type KernelInput,
-  stagedBytes,
   stageInput,
 } from '../internal/io';
 import type { Kernels } from '../load';
