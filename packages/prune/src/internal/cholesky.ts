@@ -23,41 +23,45 @@ export function choleskyLowerInPlace(a: Float64Array, n: number): boolean {
   return true;
 }
 
-/** Inverse of a lower-triangular matrix (forward substitution, column by column). */
+/**
+ * Inverse of a lower-triangular matrix, row by row: row r of `L⁻¹` is `−(Σ_{k<r} L[r,k]·L⁻¹[k,:]) / L[r,r]` plus the
+ * diagonal, accumulated as contiguous row updates (cache-friendly at any size).
+ */
 export function invertLowerTriangular(l: Float64Array, n: number): Float64Array {
   const inverse = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    inverse[i * n + i] = 1 / l[i * n + i];
-    for (let r = i + 1; r < n; r++) {
-      let sum = 0;
-      for (let k = i; k < r; k++) sum += l[r * n + k] * inverse[k * n + i];
-      inverse[r * n + i] = -sum / l[r * n + r];
+  for (let r = 0; r < n; r++) {
+    const rowR = r * n;
+    for (let k = 0; k < r; k++) {
+      const factor = l[rowR + k];
+      if (factor === 0) continue;
+      const rowK = k * n;
+      for (let i = 0; i <= k; i++) inverse[rowR + i] += factor * inverse[rowK + i];
     }
+    const diagonal = l[rowR + r];
+    for (let i = 0; i < r; i++) inverse[rowR + i] = -inverse[rowR + i] / diagonal;
+    inverse[rowR + r] = 1 / diagonal;
   }
   return inverse;
 }
 
 /**
- * `U`, the upper Cholesky factor of `A⁻¹` (`A⁻¹ = Uᵀ U`), as SparseGPT computes it:
- * `chol(A) -> cholesky_inverse -> chol(·, upper=True)`. Returns undefined when a factorization fails.
- * The upper factor of a symmetric positive definite matrix is the transpose of its lower factor.
+ * `U`, the upper Cholesky factor of `A⁻¹` (`A⁻¹ = Uᵀ U`, positive diagonal), the factor SparseGPT gets from
+ * `chol(A) -> cholesky_inverse -> chol(·, upper=True)`, computed with one factorization: with J the order reversal,
+ * `J A J = M Mᵀ` (M lower) gives `A = R Rᵀ` with `R = J M J` upper, so `A⁻¹ = (R⁻¹)ᵀ R⁻¹` and `U = R⁻¹ = J M⁻¹ J`
+ * (unique, so it equals torch's). Returns undefined when A is not positive definite.
  */
 export function upperCholeskyOfInverse(a: Float64Array, n: number): Float64Array | undefined {
-  const l = Float64Array.from(a);
-  if (!choleskyLowerInPlace(l, n)) return undefined;
-  const lInverse = invertLowerTriangular(l, n);
-  // A⁻¹ = L⁻ᵀ L⁻¹: entry (i, j) = Σ_k lInv[k, i] · lInv[k, j], k >= max(i, j).
-  const inverse = new Float64Array(n * n);
+  const reversed = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
-    for (let j = i; j < n; j++) {
-      let sum = 0;
-      for (let k = j; k < n; k++) sum += lInverse[k * n + i] * lInverse[k * n + j];
-      inverse[i * n + j] = sum;
-      inverse[j * n + i] = sum;
-    }
+    const from = (n - 1 - i) * n;
+    for (let j = 0; j < n; j++) reversed[i * n + j] = a[from + (n - 1 - j)];
   }
-  if (!choleskyLowerInPlace(inverse, n)) return undefined;
+  if (!choleskyLowerInPlace(reversed, n)) return undefined;
+  const mInverse = invertLowerTriangular(reversed, n);
   const upper = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) upper[i * n + j] = inverse[j * n + i];
+  for (let i = 0; i < n; i++) {
+    const from = (n - 1 - i) * n;
+    for (let j = i; j < n; j++) upper[i * n + j] = mInverse[from + (n - 1 - j)];
+  }
   return upper;
 }

@@ -1,4 +1,4 @@
-import { argsortStable } from '../internal/argsort';
+import { markSmallest } from '../internal/select-smallest';
 import { checkLength, checkSparsity } from '../internal/validate';
 import type { PruneMask } from '../types';
 
@@ -27,10 +27,9 @@ export function selectRowMask(
   checkLength(scores, rows * columns, 'scores');
   const mask = new Uint8Array(rows * columns);
   const count = prunedPerRow(columns, sparsity);
-  for (let i = 0; i < rows; i++) {
-    const order = argsortStable(scores, i * columns, columns);
-    for (let k = 0; k < count; k++) mask[i * columns + order[k]] = 1;
-  }
+  const scratch = new Float64Array(columns);
+  for (let i = 0; i < rows; i++)
+    markSmallest(scores, i * columns, columns, count, mask, i * columns, scratch);
   return mask;
 }
 
@@ -50,8 +49,6 @@ export function selectMatrixMask(
   checkLength(scores, rows * columns, 'scores');
   const total = rows * columns;
   const mask = new Uint8Array(total);
-  const count = prunedPerRow(total, sparsity);
-  const order = argsortStable(scores, 0, total);
-  for (let k = 0; k < count; k++) mask[order[k]] = 1;
+  markSmallest(scores, 0, total, prunedPerRow(total, sparsity), mask, 0, new Float64Array(total));
   return mask;
 }

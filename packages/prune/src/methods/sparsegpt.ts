@@ -3,6 +3,7 @@ import { requireStatistics } from '../calibrate/layer-statistics';
 import { invalidOption, PruneError } from '../errors';
 import { argsortStable } from '../internal/argsort';
 import { upperCholeskyOfInverse } from '../internal/cholesky';
+import { markSmallest } from '../internal/select-smallest';
 import {
   checkLength,
   checkNonNegative,
@@ -70,7 +71,25 @@ function prepareHessian(
   return { damped, dead };
 }
 
+// Linears that read the same input (q/k/v, gate/up) share one Hessian array: factor it once per damping.
+// Callers must not mutate a Hessian after pruning with it.
+const factorCache = new WeakMap<Float64Array, Map<number, { u: Float64Array; dead: Uint8Array }>>();
+
 function factor(hessian: Float64Array, k: number, percdamp: number): { u: Float64Array; dead: Uint8Array } {
+  const cached = factorCache.get(hessian)?.get(percdamp);
+  if (cached) return cached;
+  const result = factorUncached(hessian, k, percdamp);
+  const byDamp = factorCache.get(hessian) ?? new Map();
+  byDamp.set(percdamp, result);
+  factorCache.set(hessian, byDamp);
+  return result;
+}
+
+function factorUncached(
+  hessian: Float64Array,
+  k: number,
+  percdamp: number,
+): { u: Float64Array; dead: Uint8Array } {
   const { damped, dead } = prepareHessian(hessian, k, percdamp);
   const u = upperCholeskyOfInverse(damped, k);
   if (!u) {
@@ -146,11 +165,18 @@ function runObs(
           scores[r * count + c] = (value * value) / (d * d);
         }
       }
-      const order = argsortStable(scores);
-      const prune = prunedPerRow(rows * count, pattern.sparsity);
-      for (let q = 0; q < prune; q++) {
-        const r = Math.floor(order[q] / count);
-        mask[r * k + i1 + (order[q] % count)] = 1;
+      const blockMask = new Uint8Array(rows * count);
+      markSmallest(
+        scores,
+        0,
+        rows * count,
+        prunedPerRow(rows * count, pattern.sparsity),
+        blockMask,
+        0,
+        new Float64Array(rows * count),
+      );
+      for (let q = 0; q < blockMask.length; q++) {
+        if (blockMask[q] === 1) mask[Math.floor(q / count) * k + i1 + (q % count)] = 1;
       }
     }
     for (let r = 0; r < rows; r++) {

@@ -9,6 +9,7 @@ import {
 } from '@x/core';
 import {
   createLayerStatisticsAccumulator,
+  type LayerStatistics,
   type LayerStatisticsAccumulator,
 } from '../calibrate/layer-statistics';
 import { dsnotSkips } from '../methods/dsnot';
@@ -151,9 +152,11 @@ export async function pruneModel(
       timings.calibrateSeconds += now() - t0;
     }
     const t1 = now();
+    // One result per distinct input, so linears reading it share the arrays (and SparseGPT's factorization).
+    const finished = new Map([...statistics].map(([name, accumulator]) => [name, accumulator.result()]));
     for (const projectionName of targets) {
       const projection = layer[PROJECTION_KEYS[projectionName]];
-      linears.push(pruneProjection(output, projection, index, projectionName, pattern, resolved, statistics));
+      linears.push(pruneProjection(output, projection, index, projectionName, pattern, resolved, finished));
     }
     timings.pruneSeconds += now() - t1;
     onProgress?.({ phase: 'prune-layer', done: index + 1, total: lastSelected + 1 });
@@ -221,12 +224,12 @@ function pruneProjection(
   projectionName: LinearProjection,
   pattern: SparsityPattern,
   resolved: ResolvedPruneModelOptions,
-  statistics: Map<string, LayerStatisticsAccumulator>,
+  statistics: Map<string, LayerStatistics>,
 ): PrunedLinearReport {
   const t0 = now();
   const stored = readLinearWeight(output, projection);
   const options = linearOptions(resolved, pattern, projectionName);
-  const result = pruneLinear(stored.weight, statistics.get(projection.input)?.result(), options);
+  const result = pruneLinear(stored.weight, statistics.get(projection.input), options);
   const dims = output.getInitializer(projection.weight).dims;
   output.setInitializer(projection.weight, toInitializerTensor(stored, result.weight, dims));
   return {
