@@ -3,6 +3,9 @@
  * browsers). The calling thread is thread 0 and does its share synchronously; `threads - 1`
  * workers run the rest. Needs SharedArrayBuffer (browsers: cross-origin isolation); without it
  * `createKernelPool` throws KERNEL_UNSUPPORTED_ENGINE and callers use the single-thread functions.
+ *
+ * Call `dispose()` when done: live workers keep a Node process running. Browser workers start from
+ * a Blob URL, so a Content-Security-Policy must allow `worker-src blob:`.
  */
 import { KernelError } from '../errors';
 import { instantiateKernels, type Kernels, moduleFileFor, resolveLoadKernelsOptions } from '../load';
