@@ -106,7 +106,7 @@ describe('x-quant', () => {
   it('exits 2 on usage errors and 1 on library errors', async () => {
     const usage = io();
     expect(await runCli(['--w', '4'], usage.streams)).toBe(2);
-    expect(await runCli([root, '--out', join(root, 'x'), '--a', '4'], usage.streams)).toBe(2);
+    expect(await runCli([root, '--out', join(root, 'x'), '--a', '6'], usage.streams)).toBe(2);
     expect(await runCli([root, '--out', join(root, 'x'), '--gptq'], usage.streams)).toBe(2);
     expect(usage.err.join('')).toContain('Usage: x-quant');
     const missing = io();

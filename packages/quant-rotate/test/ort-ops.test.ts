@@ -3,10 +3,11 @@
  * MatMulNBits with our packing equals A·dequant(W)ᵀ, and the two-MatMul online Hadamard equals the TS twin.
  */
 import { describe, expect, it } from 'vitest';
+import { emitActivationFakeQuant } from '../src/graph/emit-activation-fake-quant';
 import { emitMatMulNBits } from '../src/graph/emit-matmul-nbits';
 import { emitOnlineHadamard } from '../src/graph/emit-online-hadamard';
 import { insertNodesBefore } from '../src/graph/onnx-nodes';
-import { packMatMulNBits, quantizeRtn } from '../src/index';
+import { fakeQuantizeActivations, packMatMulNBits, quantizeRtn } from '../src/index';
 import { randomMatrix } from '../src/internal/test-helpers';
 import { dequantizeMatMulNBits } from '../src/quant/matmul-nbits';
 import { applyHadamard } from '../src/rotation/apply-hadamard';
@@ -75,4 +76,24 @@ describe.each(backends)('on onnxruntime-%s', (backend) => {
       expect(maxAbsDiff(y.data as Float32Array, applyHadamard(x).data)).toBeLessThan(1e-5);
     },
   );
+
+  it.each([4, 8])('per-token %i-bit activation fake quant equals fakeQuantizeActivations', async (bits) => {
+    const dims = [2, 3, 32];
+    const x = randomMatrix(6, 32, bits);
+    x.data[5] = 12; // an outlier channel in the first token
+    x.data.fill(0, 64, 96); // an all-zero token
+    const f32 = { rows: 6, cols: 32, data: Float32Array.from(x.data) };
+    const model = emptyModel([['X', ['b', 's', 32]]], [['Y', dims]]);
+    const { nodes } = emitActivationFakeQuant(model, 'X', { bits, clipRatio: 0.9, scope: '/a' });
+    nodes[nodes.length - 1].output = ['Y'];
+    insertNodesBefore(model, undefined, nodes);
+    const y = (await runModel(backend, model, { X: floatTensor(dims, f32.data) })).Y.data as Float32Array;
+    const expected = fakeQuantizeActivations(f32, { bits, clipRatio: 0.9, symmetric: false }).data;
+    let mismatches = 0;
+    for (let i = 0; i < y.length; i++) if (Math.abs(y[i] - expected[i]) > 1e-5) mismatches++;
+    // float32 vs float64 scale arithmetic may flip a rare exact tie by one step, never more
+    expect(mismatches).toBeLessThanOrEqual(2);
+    expect(maxAbsDiff(y, expected)).toBeLessThan((2 * 12 * 0.9) / (2 ** bits - 1) + 1e-5);
+    expect(Array.from(y.subarray(64, 96))).toEqual(new Array(32).fill(0));
+  });
 });

@@ -2,7 +2,7 @@
  * Argument parsing of `x-quant` (node:util parseArgs). Flags mirror `quantizeModel`'s options:
  *
  *   x-quant <model-dir> --out <dir> [--rotate dartquant|hadamard|orthogonal|none] [--w 2|4|8|16]
- *           [--group 128] [--gptq] [--a 8|16] [--calibration <file>] [--samples 32] [--seqlen 512]
+ *           [--group 128] [--gptq] [--a 4|8|16] [--calibration <file>] [--samples 32] [--seqlen 512]
  *           [--seed 0] [--backend node|web] [--json]
  */
 import { parseArgs } from 'node:util';
@@ -18,7 +18,8 @@ Options:
   --group <size>        weight group along K, power of two >= 16; 0 = per channel (default 128)
   --asymmetric          asymmetric weight grid                            (default symmetric)
   --gptq                GPTQ instead of RTN (needs --calibration)
-  --a <bits>            activation bits: 8 (MatMulNBits accuracy_level 4) | 16 (default 16)
+  --a <bits>            activation bits: 16 | 8 (MatMulNBits accuracy_level 4: real int8)
+                        | 4 (per-token fake quant nodes: simulated W4A4 for evaluation) (default 16)
   --no-r3 / --no-r4     skip the online Hadamard on Q/K (R3) or before down_proj (R4)
   --calibration <file>  text (tokenized with the folder's tokenizer.json) or .json token-id arrays
   --samples <n>         calibration windows                                (default 32)
@@ -126,7 +127,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
     ...(n.group === undefined ? {} : { groupSize: n.group }),
     ...(values.asymmetric ? { symmetric: false } : {}),
     ...(values.gptq ? { gptq: true } : {}),
-    ...(n.a === undefined ? {} : { activationBits: n.a as 8 | 16 }),
+    ...(n.a === undefined ? {} : { activationBits: n.a as 4 | 8 | 16 }),
     ...(values['no-r3'] ? { r3: false } : {}),
     ...(values['no-r4'] ? { r4: false } : {}),
     ...(n.seed === undefined ? {} : { seed: n.seed }),

@@ -34,10 +34,13 @@ export interface QuantizeModelOptions {
   actOrder?: boolean;
   /**
    * Activation bits: 16 keeps float activations; 8 sets MatMulNBits `accuracy_level` 4 (ORT quantizes A to
-   * int8 per block inside the kernel, i.e. W4A8 on CPU). 4 is not offered: ORT has no int4 activation
-   * kernel (brief §9.2). @defaultValue 16
+   * int8 per block inside the kernel: real W4A8 on CPU); 4 inserts per-token asymmetric fake-quant nodes
+   * before every quantized linear (simulated W4A4 for accuracy evaluation: ORT has no int4 activation
+   * kernel, brief §9.2). @defaultValue 16
    */
-  activationBits?: 8 | 16;
+  activationBits?: 4 | 8 | 16;
+  /** Clip ratio of the simulated 4-bit activations (DartQuant's a_clip). @defaultValue 0.9 */
+  activationClip?: number;
   /** Quantize the LM head too (QuaRot keeps it in 16 bit). @defaultValue false */
   quantizeLmHead?: boolean;
   /** Token id sequences for GPTQ and DartQuant (e.g. 128 × 2048 WikiText-2 in the papers). */
@@ -63,7 +66,8 @@ export interface ResolvedQuantizeModelOptions {
   gptq: boolean;
   damping: number;
   actOrder: boolean;
-  activationBits: 8 | 16;
+  activationBits: 4 | 8 | 16;
+  activationClip: number;
   quantizeLmHead: boolean;
   seed: number;
   backend: BackendName | 'auto';
@@ -98,13 +102,17 @@ export function resolveQuantizeModelOptions(
     );
   }
   const activationBits = options.activationBits ?? 16;
-  if (![8, 16].includes(activationBits)) {
+  if (![4, 8, 16].includes(activationBits)) {
     throw new QuantError(
       'QUANT_UNSUPPORTED_BITS',
-      `quantizeModel: activationBits must be 8 or 16, got ${activationBits} (ORT has no int4 activation kernel)`,
-      { details: { option: 'activationBits', bits: activationBits, supported: [8, 16] } },
+      `quantizeModel: activationBits must be 4, 8 or 16, got ${activationBits}`,
+      {
+        details: { option: 'activationBits', bits: activationBits, supported: [4, 8, 16] },
+      },
     );
   }
+  const activationClip = options.activationClip ?? 0.9;
+  assertNumberInRange(activationClip, 'activationClip', Number.MIN_VALUE, 1);
   const groupSize = options.groupSize ?? 128;
   if (
     groupSize !== 0 &&
@@ -147,6 +155,7 @@ export function resolveQuantizeModelOptions(
     damping,
     actOrder: options.actOrder ?? false,
     activationBits,
+    activationClip,
     quantizeLmHead: options.quantizeLmHead ?? false,
     seed,
     backend: options.backend ?? 'auto',

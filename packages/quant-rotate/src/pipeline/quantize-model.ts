@@ -23,6 +23,7 @@ import { captureValues } from '../calibrate/capture-values';
 import { createHessianAccumulator, type HessianAccumulator } from '../quant/hessian';
 import { foldNorms } from '../transform/fold-norms';
 import { fuseR1, fuseR2 } from '../transform/fuse-rotations';
+import { insertActivationFakeQuant } from '../transform/insert-activation-fake-quant';
 import { insertR3, insertR4 } from '../transform/insert-online-hadamards';
 import { type ProjectionQuantReport, quantizeProjection } from '../transform/quantize-projections';
 import { untieEmbedding } from '../transform/untie-embedding';
@@ -130,17 +131,33 @@ export async function quantizeModel(
     }
   }
 
+  const layers = anatomy.layers.map((layer, l) => ({
+    layer,
+    groups: [
+      { input: layer.q.input, targets: [layer.q, layer.k, layer.v] },
+      { input: layer.o.input, targets: [layer.o] },
+      { input: layer.gate.input, targets: [layer.gate, layer.up] },
+      { input: downInputs?.[l] ?? layer.down.input, targets: [layer.down] },
+    ],
+  }));
+  if (resolved.activationBits === 4) {
+    for (const { layer, groups } of layers) {
+      groups.forEach((group, g) => {
+        insertActivationFakeQuant(
+          work,
+          group.input,
+          group.targets.map((t) => t.node),
+          {
+            bits: 4,
+            clipRatio: resolved.activationClip,
+            scope: `/model/layers.${layer.index}/act_quant_${g}`,
+          },
+        );
+      });
+    }
+  }
   const projections: ProjectionQuantReport[] = [];
   if (resolved.weightBits !== 16) {
-    const layers = anatomy.layers.map((layer, l) => ({
-      layer,
-      groups: [
-        { input: layer.q.input, targets: [layer.q, layer.k, layer.v] },
-        { input: layer.o.input, targets: [layer.o] },
-        { input: layer.gate.input, targets: [layer.gate, layer.up] },
-        { input: downInputs?.[l] ?? layer.down.input, targets: [layer.down] },
-      ],
-    }));
     const hessians = new Map<string, HessianAccumulator>();
     if (resolved.gptq) {
       const inputs = layers.flatMap((entry) => entry.groups.map((g) => g.input));
