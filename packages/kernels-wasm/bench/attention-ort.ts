@@ -3,7 +3,7 @@
  * com.microsoft 1), run on onnxruntime-web (wasm, Node build, 1 thread):
  * - `decomposed`: Transpose + MatMul + Mul + Softmax + MatMul on our layout Q [N, S, H], K/V [N, L, H];
  * - `mha`: com.microsoft MultiHeadAttention on Q [1, S, N*H], K/V [1, L, N*H] (BSNH packed);
- * - `gqa`: com.microsoft GroupQueryAttention for decode (one new token over a past KV cache).
+ * - `gqa`: com.microsoft GroupQueryAttention, causal (prefill, or one decode token over a past KV cache).
  */
 import onnxProto from 'onnx-proto';
 import * as ortWeb from 'onnxruntime-web';
@@ -53,14 +53,37 @@ function encode(
   ).finish();
 }
 
-/** softmax(Q K^T * scale) V per head on Q [N, S, H], K/V [N, L, H]. */
+/**
+ * softmax(Q K^T * scale [+ causal mask]) V per head on Q [N, S, H], K/V [N, L, H]; the causal mask is an
+ * additive [S, L] initializer (-Infinity where key j > i + L - S), broadcast over heads.
+ */
 export function decomposedAttentionModel(
   numHeads: number,
   queryLength: number,
   kvLength: number,
   headDim: number,
+  options: { causal?: boolean } = {},
 ): Uint8Array {
   const scale = new Float32Array([1 / Math.sqrt(headDim)]);
+  const initializers: onnxProto.onnx.ITensorProto[] = [
+    { name: 'scale', dataType: FLOAT, dims: [], rawData: new Uint8Array(scale.buffer) },
+  ];
+  let logits = 'Ss';
+  const masking: onnxProto.onnx.INodeProto[] = [];
+  if (options.causal) {
+    const mask = new Float32Array(queryLength * kvLength);
+    for (let i = 0; i < queryLength; i++)
+      for (let j = i + kvLength - queryLength + 1; j < kvLength; j++)
+        mask[i * kvLength + j] = Number.NEGATIVE_INFINITY;
+    initializers.push({
+      name: 'mask',
+      dataType: FLOAT,
+      dims: [queryLength, kvLength],
+      rawData: new Uint8Array(mask.buffer),
+    });
+    masking.push({ opType: 'Add', input: ['Ss', 'mask'], output: ['Sm'] });
+    logits = 'Sm';
+  }
   return encode(
     [
       {
@@ -71,7 +94,8 @@ export function decomposedAttentionModel(
       },
       { opType: 'MatMul', input: ['Q', 'Kt'], output: ['S'] },
       { opType: 'Mul', input: ['S', 'scale'], output: ['Ss'] },
-      { opType: 'Softmax', input: ['Ss'], output: ['P'], attribute: [{ name: 'axis', type: 2, i: -1 }] },
+      ...masking,
+      { opType: 'Softmax', input: [logits], output: ['P'], attribute: [{ name: 'axis', type: 2, i: -1 }] },
       { opType: 'MatMul', input: ['P', 'V'], output: ['Y'] },
     ],
     [
@@ -80,7 +104,7 @@ export function decomposedAttentionModel(
       valueInfo('V', [numHeads, kvLength, headDim]),
     ],
     [valueInfo('Y', [numHeads, queryLength, headDim])],
-    [{ name: 'scale', dataType: FLOAT, dims: [], rawData: new Uint8Array(scale.buffer) }],
+    initializers,
   );
 }
 
@@ -112,12 +136,14 @@ export function multiHeadAttentionModel(
 }
 
 /**
- * com.microsoft GroupQueryAttention decode step: one new token (Q [1, 1, N*H], K/V [1, 1, G*H]) over
- * past_key/past_value [1, G, past, H]; seqlens_k = past (the new token's index), total = past + 1.
+ * com.microsoft GroupQueryAttention (causal): `queryLength` new tokens (Q [1, S, N*H], K/V [1, S, G*H])
+ * after `past` cached ones (past_key/past_value [1, G, past, H]); seqlens_k = past + S - 1,
+ * total_sequence_length = past + S. A decode step is S = 1; a prefill is past = 0.
  */
-export function groupQueryAttentionDecodeModel(
+export function groupQueryAttentionModel(
   numHeads: number,
   numKvHeads: number,
+  queryLength: number,
   past: number,
   headDim: number,
 ): Uint8Array {
@@ -135,16 +161,16 @@ export function groupQueryAttentionDecodeModel(
       },
     ],
     [
-      valueInfo('Q', [1, 1, numHeads * headDim]),
-      valueInfo('K', [1, 1, numKvHeads * headDim]),
-      valueInfo('V', [1, 1, numKvHeads * headDim]),
+      valueInfo('Q', [1, queryLength, numHeads * headDim]),
+      valueInfo('K', [1, queryLength, numKvHeads * headDim]),
+      valueInfo('V', [1, queryLength, numKvHeads * headDim]),
       valueInfo('past_key', [1, numKvHeads, past, headDim]),
       valueInfo('past_value', [1, numKvHeads, past, headDim]),
       valueInfo('seqlens_k', [1], INT32),
       valueInfo('total_sequence_length', [], INT32),
     ],
     [
-      valueInfo('Y', [1, 1, numHeads * headDim]),
+      valueInfo('Y', [1, queryLength, numHeads * headDim]),
       valueInfo('present_key', [1, numKvHeads, 'present', headDim]),
       valueInfo('present_value', [1, numKvHeads, 'present', headDim]),
     ],

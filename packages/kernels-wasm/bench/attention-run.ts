@@ -1,12 +1,18 @@
 /**
- * `node --import tsx bench/attention-run.ts [attention-dense] [attention-block-sparse] [attention-kivi-decode]`:
+ * `node --import tsx bench/attention-run.ts [attention-dense] [attention-causal] [attention-block-sparse] [attention-kivi-decode]`:
  * the attention benchmarks alone, one JSON line per row (see attention.bench.ts).
  */
-import { benchAttentionBlockSparse, benchAttentionDense, benchAttentionKiviDecode } from './attention.bench';
+import {
+  benchAttentionBlockSparse,
+  benchAttentionCausal,
+  benchAttentionDense,
+  benchAttentionKiviDecode,
+} from './attention.bench';
 import { emit } from './timing';
 
 const suites: Record<string, () => Promise<void>> = {
   'attention-dense': benchAttentionDense,
+  'attention-causal': benchAttentionCausal,
   'attention-block-sparse': benchAttentionBlockSparse,
   'attention-kivi-decode': benchAttentionKiviDecode,
 };

@@ -5,6 +5,9 @@
  * - `attention-dense`: our dense kernel vs onnxruntime-web on the same inputs, two ORT graphs:
  *   com.microsoft MultiHeadAttention and the decomposed Transpose/MatMul/Mul/Softmax/MatMul graph.
  *   Target: ours no slower than onnxruntime-web.
+ * - `attention-causal`: causal GQA prefill vs onnxruntime-web GroupQueryAttention (empty past) and the
+ *   decomposed graph with an additive causal mask (K/V repeated per query head). The decomposed graph
+ *   computes every masked score too; our kernel and GQA skip the tiles above the diagonal.
  * - `attention-block-sparse`: 4096 tokens, head dim 64, 80% of 64x64 blocks skipped (block 0 kept
  *   as a sink) vs our dense kernel on the same inputs. Target: >= 4x.
  * - `attention-kivi-decode`: one decode token at 4k context, 32 query / 8 KV heads, head dim 128, KIVI
@@ -12,7 +15,7 @@
  *   plus onnxruntime-web GroupQueryAttention (which copies the fp32 past in on every run). Target:
  *   4-bit no slower than fp32 dense decode while holding <= 1/4 of its bytes.
  *
- * FLOPs counted as 4 * rows * keys * headDim (QK^T and PV, no exp). GB/s = KV bytes read / time.
+ * FLOPs counted as 4 * rows * keys * headDim (QK^T and PV, no exp; causal: the visible pairs only). GB/s = KV bytes read / time.
  */
 import { attention } from '../src/attention';
 import { blockSparseAttention } from '../src/attention-block-sparse';
@@ -24,7 +27,7 @@ import { packKiviCache } from '../src/reference/attention-kivi-pack';
 import {
   createOrtWebRunner,
   decomposedAttentionModel,
-  groupQueryAttentionDecodeModel,
+  groupQueryAttentionModel,
   multiHeadAttentionModel,
 } from './attention-ort';
 import { emit, timeInterleaved } from './timing';
@@ -115,6 +118,80 @@ export async function benchAttentionDense(): Promise<void> {
     });
     await decomposed.release();
     await mha.release();
+  }
+}
+
+/** Causal GQA prefill vs onnxruntime-web GroupQueryAttention (empty past) on the same inputs. */
+export async function benchAttentionCausal(): Promise<void> {
+  const kernels = await loadKernels({ isa: 'simd' });
+  for (const [numHeads, numKvHeads, length, headDim] of [
+    [8, 2, 1024, 64],
+    [4, 4, 2048, 64],
+  ] as const) {
+    const query = sines(numHeads * length * headDim, 11);
+    const key = sines(numKvHeads * length * headDim, 12);
+    const value = sines(numKvHeads * length * headDim, 13);
+    const input = { query, key, value, numHeads, numKvHeads, queryLength: length, kvLength: length, headDim };
+    const gqa = await createOrtWebRunner(groupQueryAttentionModel(numHeads, numKvHeads, length, 0, headDim), {
+      Q: { data: toBsnh(query, numHeads, length, headDim), dims: [1, length, numHeads * headDim] },
+      K: { data: toBsnh(key, numKvHeads, length, headDim), dims: [1, length, numKvHeads * headDim] },
+      V: { data: toBsnh(value, numKvHeads, length, headDim), dims: [1, length, numKvHeads * headDim] },
+      past_key: { data: new Float32Array(0), dims: [1, numKvHeads, 0, headDim] },
+      past_value: { data: new Float32Array(0), dims: [1, numKvHeads, 0, headDim] },
+      seqlens_k: { data: Int32Array.from([length - 1]), dims: [1] },
+      total_sequence_length: { data: Int32Array.from([length]), dims: [] },
+    });
+    // The decomposed graph has no GQA: it gets K/V repeated to every query head (what a torch export does).
+    const group = numHeads / numKvHeads;
+    const repeat = (x: Float32Array) => {
+      const out = new Float32Array(numHeads * length * headDim);
+      for (let h = 0; h < numHeads; h++) {
+        const g = Math.floor(h / group);
+        out.set(x.subarray(g * length * headDim, (g + 1) * length * headDim), h * length * headDim);
+      }
+      return out;
+    };
+    const dims = [numHeads, length, headDim];
+    const decomposed = await createOrtWebRunner(
+      decomposedAttentionModel(numHeads, length, length, headDim, { causal: true }),
+      {
+        Q: { data: query, dims },
+        K: { data: repeat(key), dims },
+        V: { data: repeat(value), dims },
+      },
+    );
+    const ours = attention(kernels, input, { causal: true });
+    const difference = Math.max(
+      maxDifference(toBsnh(ours, numHeads, length, headDim), await gqa.run()),
+      maxDifference(ours, await decomposed.run()),
+    );
+    const times = await timeInterleaved(
+      {
+        ours: () => attention(kernels, input, { causal: true }),
+        gqa: () => gqa.run(),
+        decomposed: () => decomposed.run(),
+      },
+      { warmup: 1, repeats: 9 },
+    );
+    // Causal: about half the (query, key) pairs.
+    const flop = 2 * numHeads * length * (length + 1) * headDim;
+    emit({
+      bench: 'attention-causal',
+      shape: `heads ${numHeads}/${numKvHeads}, tokens ${length}, d ${headDim}`,
+      causal: true,
+      threads: 1,
+      ms: +times.ours.toFixed(3),
+      gflops: gflops(flop, times.ours),
+      ortWebGqaMs: +times.gqa.toFixed(3),
+      ortWebGqaGflops: gflops(flop, times.gqa),
+      ortWebDecomposedMs: +times.decomposed.toFixed(3),
+      ortWebDecomposedGflops: gflops(flop, times.decomposed),
+      speedupVsOrtWebGqa: +(times.gqa / times.ours).toFixed(2),
+      speedupVsOrtWebDecomposed: +(times.decomposed / times.ours).toFixed(2),
+      maxAbsDifferenceVsOrt: difference,
+    });
+    await gqa.release();
+    await decomposed.release();
   }
 }
 
@@ -219,7 +296,7 @@ export async function benchAttentionKiviDecode(): Promise<void> {
     return out;
   };
   const gqa = await createOrtWebRunner(
-    groupQueryAttentionDecodeModel(numHeads, numKvHeads, length - 1, headDim),
+    groupQueryAttentionModel(numHeads, numKvHeads, 1, length - 1, headDim),
     {
       Q: { data: query, dims: [1, 1, numHeads * headDim] },
       K: { data: last(key), dims: [1, 1, numKvHeads * headDim] },
