@@ -36,6 +36,8 @@ export type { SamplingSettings } from './runtime/sampling';
 export { applyRepetitionPenalty, argmax, selectToken } from './runtime/sampling';
 export type { SplitPiece, SplitPlan } from './runtime/split-plan';
 export { planSplit } from './runtime/split-plan';
+export type { StockKvAdapter, StockStepFeeds } from './runtime/stock-adapter';
+export { createStockKvAdapter } from './runtime/stock-adapter';
 export type {
   CreateGeneratorOptions,
   GenerationStep,
