@@ -28,6 +28,11 @@ export interface QuantizeModelOptions {
   clip?: number | 'mse';
   /** GPTQ instead of RTN (needs `calibration`). @defaultValue false */
   gptq?: boolean;
+  /**
+   * GPTQ layer by layer: layer l's Hessians from the model whose earlier layers are already quantized (one
+   * calibration pass per layer). `false`: one pass on the float model for all layers (faster). @defaultValue true
+   */
+  sequential?: boolean;
   /** GPTQ damping (fraction of mean diag H). @defaultValue 0.01 */
   damping?: number;
   /** GPTQ act order. @defaultValue false */
@@ -64,6 +69,7 @@ export interface ResolvedQuantizeModelOptions {
   symmetric: boolean;
   clip: number | 'mse';
   gptq: boolean;
+  sequential: boolean;
   damping: number;
   actOrder: boolean;
   activationBits: 4 | 8 | 16;
@@ -152,6 +158,7 @@ export function resolveQuantizeModelOptions(
     symmetric: options.symmetric ?? true,
     clip,
     gptq,
+    sequential: options.sequential ?? true,
     damping,
     actOrder: options.actOrder ?? false,
     activationBits,

@@ -6,9 +6,10 @@
  *   insert online R4 (+ fold) and R3 → [GPTQ: capture layer inputs, Hessians] → MatMulNBits weights.
  *
  * The input model is never modified (the work happens on a clone). Without quantization (weightBits 16)
- * the rotated model computes the same logits up to float32 rounding. GPTQ here collects every layer's
- * inputs in one pass over the rotated float model (with the online Hadamards active, as QuaRot does), not
- * layer by layer through already-quantized layers as the papers' sequential protocol does.
+ * the rotated model computes the same logits up to float32 rounding. GPTQ follows the sequential protocol
+ * (brief §0): layer l's Hessians are collected on the rotated model whose earlier layers are already
+ * quantized, with the online Hadamards active and activations in float (QuaRot); the papers' finer
+ * "true-sequential" order inside a layer ([k,v,q] → [o] → [up,gate] → [down]) is not done.
  */
 import {
   type Backend,
@@ -140,43 +141,8 @@ export async function quantizeModel(
       { input: downInputs?.[l] ?? layer.down.input, targets: [layer.down] },
     ],
   }));
-  if (resolved.activationBits === 4) {
-    for (const { layer, groups } of layers) {
-      groups.forEach((group, g) => {
-        insertActivationFakeQuant(
-          work,
-          group.input,
-          group.targets.map((t) => t.node),
-          {
-            bits: 4,
-            clipRatio: resolved.activationClip,
-            scope: `/model/layers.${layer.index}/act_quant_${g}`,
-          },
-        );
-      });
-    }
-  }
   const projections: ProjectionQuantReport[] = [];
   if (resolved.weightBits !== 16) {
-    const hessians = new Map<string, HessianAccumulator>();
-    if (resolved.gptq) {
-      const inputs = layers.flatMap((entry) => entry.groups.map((g) => g.input));
-      await captureValues(
-        work,
-        anatomy,
-        await resolveBackend(resolved.backend),
-        sequences,
-        inputs,
-        (captured) => {
-          for (const [name, matrix] of captured) {
-            let acc = hessians.get(name);
-            if (!acc) hessians.set(name, (acc = createHessianAccumulator(matrix.cols)));
-            acc.add(matrix);
-          }
-        },
-        { phase: 'capture-activations', onProgress, signal },
-      );
-    }
     const projectionOptions = {
       bits: resolved.weightBits,
       groupSize: resolved.groupSize,
@@ -186,22 +152,63 @@ export async function quantizeModel(
       actOrder: resolved.actOrder,
       accuracyLevel: resolved.activationBits === 8 ? 4 : 0,
     };
-    layers.forEach(({ groups }, l) => {
+    const backend = resolved.gptq ? await resolveBackend(resolved.backend) : undefined;
+    // Sequential protocol (brief §0): layer l's Hessians come from the model whose layers < l are already
+    // quantized; one pass over all layers at once when `sequential` is off.
+    const passes = resolved.gptq && resolved.sequential ? layers.map((entry) => [entry]) : [layers];
+    let done = 0;
+    for (const pass of passes) {
       throwIfAborted(signal, 'quantize-layer');
-      for (const group of groups) {
-        const hessian = hessians.get(group.input)?.hessian();
-        for (const target of group.targets)
-          projections.push(quantizeProjection(work, target, { ...projectionOptions, hessian }));
+      const hessians = new Map<string, HessianAccumulator>();
+      if (backend) {
+        await captureValues(
+          work,
+          anatomy,
+          backend,
+          sequences,
+          pass.flatMap((entry) => entry.groups.map((g) => g.input)),
+          (captured) => {
+            for (const [name, matrix] of captured) {
+              let acc = hessians.get(name);
+              if (!acc) hessians.set(name, (acc = createHessianAccumulator(matrix.cols)));
+              acc.add(matrix);
+            }
+          },
+          { phase: 'capture-activations', onProgress, signal },
+        );
       }
-      onProgress?.({ phase: 'quantize-layer', done: l + 1, total: layers.length });
-    });
+      for (const { groups } of pass) {
+        throwIfAborted(signal, 'quantize-layer');
+        for (const group of groups) {
+          const hessian = hessians.get(group.input)?.hessian();
+          for (const target of group.targets) {
+            projections.push(quantizeProjection(work, target, { ...projectionOptions, hessian }));
+          }
+        }
+        onProgress?.({ phase: 'quantize-layer', done: ++done, total: layers.length });
+      }
+    }
     if (resolved.quantizeLmHead) {
       if (anatomy.lmHead.opType === 'MatMul')
         projections.push(quantizeProjection(work, anatomy.lmHead, projectionOptions));
       else warnings.push(`LM head ${anatomy.lmHead.node} is a ${anatomy.lmHead.opType}: left in float`);
     }
-    pruneDeadNodes(work);
   }
+  // Simulated activation quantization goes in last, so GPTQ's Hessians see float activations (QuaRot).
+  if (resolved.activationBits === 4) {
+    for (const { layer, groups } of layers) {
+      groups.forEach((group, g) => {
+        const targets = group.targets.flatMap((t) => [t.node, `${t.node}_Q${resolved.weightBits}`]);
+        insertActivationFakeQuant(work, group.input, targets, {
+          bits: 4,
+          clipRatio: resolved.activationClip,
+          scope: `/model/layers.${layer.index}/act_quant_${g}`,
+        });
+      });
+    }
+  }
+  if (resolved.weightBits !== 16) pruneDeadNodes(work);
+
   return {
     model: work,
     report: {

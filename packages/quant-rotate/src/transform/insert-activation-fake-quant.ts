@@ -4,6 +4,7 @@
  * residual stream and every other reader keep the float value.
  */
 import type { OnnxModel } from '@x/core';
+import { QuantError } from '../errors';
 import { emitActivationFakeQuant } from '../graph/emit-activation-fake-quant';
 import { insertNodesBefore } from '../graph/onnx-nodes';
 
@@ -17,7 +18,12 @@ export function insertActivationFakeQuant(
   const targets = new Set(projectionNodes);
   const graphNodes = model.graph().node ?? [];
   const first = graphNodes.find((node) => targets.has(node.name ?? ''));
-  insertNodesBefore(model, first?.name ?? undefined, nodes);
+  if (first === undefined) {
+    throw new QuantError('QUANT_UNSUPPORTED_MODEL', `none of ${projectionNodes.join(', ')} is in the graph`, {
+      details: { nodes: projectionNodes },
+    });
+  }
+  insertNodesBefore(model, first.name ?? undefined, nodes);
   for (const node of graphNodes) {
     if (!targets.has(node.name ?? '')) continue;
     node.input = (node.input ?? []).map((value, i) => (i === 0 && value === input ? output : value));
