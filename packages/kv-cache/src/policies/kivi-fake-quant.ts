@@ -11,7 +11,12 @@ const scratch = new Uint8Array(4 * 8);
  * same min/max) lands exactly on the container's grid, because (2^wide − 1) / (2^bits − 1) is an integer for
  * bits, wide ∈ {2, 4, 8} — so the container reproduces the `bits`-bit values (up to fp32 rounding).
  */
-export function fakeQuantizeKiviGroup(data: Float32Array, offset: number, stride: number, bits: KiviBits): void {
+export function fakeQuantizeKiviGroup(
+  data: Float32Array,
+  offset: number,
+  stride: number,
+  bits: KiviBits,
+): void {
   const [scale, min] = quantizeKiviGroup((t) => data[offset + t * stride], bits, scratch, 0);
   for (let t = 0; t < KIVI_GROUP_SIZE; t++) {
     data[offset + t * stride] = readKiviCode(scratch, 0, bits, t) * scale + min;

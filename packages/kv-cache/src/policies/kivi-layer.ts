@@ -31,7 +31,8 @@ export function kiviHeldBytes(cache: KiviCache, keyBits: KiviBits, valueBits: Ki
   const valueGroups = cache.valueQuantizedLength * (headDim / KIVI_GROUP_SIZE);
   const residualRows = cache.keyResidualLength + cache.valueResidualLength;
   return (
-    numKvHeads * (keyGroups * (4 * keyBits + 8) + valueGroups * (4 * valueBits + 8) + residualRows * headDim * 4)
+    numKvHeads *
+    (keyGroups * (4 * keyBits + 8) + valueGroups * (4 * valueBits + 8) + residualRows * headDim * 4)
   );
 }
 
@@ -135,7 +136,15 @@ export function createKiviLayer(
       fakeQuantizeKeyRows(key, numKvHeads, count, headDim, 0, keyQuantized / KIVI_GROUP_SIZE, keyBits);
     }
     if (valueBits < container) {
-      fakeQuantizeValueRows(value, numKvHeads, count, headDim, 0, Math.max(0, count - residualLength), valueBits);
+      fakeQuantizeValueRows(
+        value,
+        numKvHeads,
+        count,
+        headDim,
+        0,
+        Math.max(0, count - residualLength),
+        valueBits,
+      );
     }
     cache = packKiviCache(key, value, {
       numKvHeads,
@@ -151,19 +160,45 @@ export function createKiviLayer(
     return output;
   }
 
-  function decodeToken(current: KiviCache, key: Float32Array, value: Float32Array, query: Float32Array, scale: number) {
+  function decodeToken(
+    current: KiviCache,
+    key: Float32Array,
+    value: Float32Array,
+    query: Float32Array,
+    scale: number,
+  ) {
     let target = current;
     if (target.length + 1 > target.capacity) target = growKiviCache(target, target.capacity * 2);
     appendKiviToken(target, key, value);
     account(kiviHeldBytes(target, keyBits, valueBits));
-    const output = kiviAttention(context.kernels, { query, numHeads, queryLength: 1, cache: target }, { scale });
+    const output = kiviAttention(
+      context.kernels,
+      { query, numHeads, queryLength: 1, cache: target },
+      { scale },
+    );
     if (keyBits < container && target.keyResidualLength >= residualLength) {
       const groups = Math.floor(target.keyResidualLength / KIVI_GROUP_SIZE);
-      fakeQuantizeKeyRows(target.keyResidual, numKvHeads, target.residualCapacity, headDim, 0, groups, keyBits);
+      fakeQuantizeKeyRows(
+        target.keyResidual,
+        numKvHeads,
+        target.residualCapacity,
+        headDim,
+        0,
+        groups,
+        keyBits,
+      );
     }
     if (valueBits < container) {
       const overflow = Math.max(0, target.valueResidualLength - residualLength);
-      fakeQuantizeValueRows(target.valueResidual, numKvHeads, target.residualCapacity, headDim, 0, overflow, valueBits);
+      fakeQuantizeValueRows(
+        target.valueResidual,
+        numKvHeads,
+        target.residualCapacity,
+        headDim,
+        0,
+        overflow,
+        valueBits,
+      );
     }
     flushKiviCache(target, residualLength);
     account(kiviHeldBytes(target, keyBits, valueBits));
@@ -191,7 +226,9 @@ export function createKiviLayer(
     attend(queries) {
       const rows = pending;
       if (!rows) {
-        throw new KvCacheError('KV_STATE', `KIVI layer ${layer}: attend before append`, { details: { layer } });
+        throw new KvCacheError('KV_STATE', `KIVI layer ${layer}: attend before append`, {
+          details: { layer },
+        });
       }
       pending = undefined;
       if (!cache) {

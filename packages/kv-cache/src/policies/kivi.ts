@@ -43,7 +43,8 @@ export function checkKiviShape(policy: string, shape: KvCacheShape): void {
 export function createKiviPolicy(options: Record<string, unknown> = {}): KvPolicy<KiviOptions> {
   assertKnownOptions('kivi', options, ['bits', 'residualLength']);
   const bits = options.bits ?? 4;
-  if (bits !== 2 && bits !== 4 && bits !== 8) throw invalidOption("policy 'kivi'", 'options.bits', bits, '2, 4 or 8');
+  if (bits !== 2 && bits !== 4 && bits !== 8)
+    throw invalidOption("policy 'kivi'", 'options.bits', bits, '2, 4 or 8');
   const resolved: KiviOptions = { bits, residualLength: resolveResidualLength('kivi', options) };
   const name = `kivi${bits}`;
   return {

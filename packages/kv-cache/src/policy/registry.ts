@@ -1,5 +1,6 @@
 import { KvCacheError } from '../errors';
 import { createFullPolicy } from '../policies/full';
+import { kiviFactory } from '../policies/kivi';
 import { createSnapKvPolicy } from '../policies/snapkv';
 import { createStreamingLlmPolicy } from '../policies/streaming-llm';
 import type { GenerationMode, KvPolicy, KvPolicyFactory } from './types';
@@ -37,8 +38,9 @@ const builtins: KvPolicyEntry[] = [
     factory: createSnapKvPolicy,
   },
   { name: 'razor', description: 'RazorAttention: per-head budgets', modes: ['split'], factory: undefined },
-  { name: 'kivi2', description: 'KIVI 2-bit packed cache', modes: ['stock', 'split'], factory: undefined },
-  { name: 'kivi4', description: 'KIVI 4-bit packed cache', modes: ['stock', 'split'], factory: undefined },
+  { name: 'kivi2', description: 'KIVI 2-bit packed cache', modes: ['split'], factory: kiviFactory(2) },
+  { name: 'kivi4', description: 'KIVI 4-bit packed cache', modes: ['split'], factory: kiviFactory(4) },
+  { name: 'kivi8', description: 'KIVI 8-bit packed cache', modes: ['split'], factory: kiviFactory(8) },
   {
     name: 'kvtuner',
     description: 'KVTuner mixed-precision KIVI',
