@@ -1,0 +1,3 @@
+import { createVitestConfig } from '../../tools/vitest-preset';
+
+export default createVitestConfig();
