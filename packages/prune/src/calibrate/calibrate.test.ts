@@ -42,6 +42,25 @@ describe('calibration accumulators', () => {
     for (let q = 0; q < h.length; q++) expect(h[q]).toBeCloseTo(reference[q], 8);
   });
 
+  it('hessian from precomputed Gram matrices equals the direct update', () => {
+    const direct = createHessianAccumulator(columns);
+    const fromGram = createHessianAccumulator(columns);
+    for (const batch of batches) {
+      direct.add(batch, length);
+      const gram = new Float64Array(columns * columns);
+      for (let t = 0; t < length; t++) {
+        for (let a = 0; a < columns; a++) {
+          for (let b = 0; b < columns; b++)
+            gram[a * columns + b] += batch[t * columns + a] * batch[t * columns + b];
+        }
+      }
+      fromGram.addGram(gram, length);
+    }
+    const a = direct.result();
+    const b = fromGram.result();
+    for (let q = 0; q < a.length; q++) expect(b[q]).toBeCloseTo(a[q], 9);
+  });
+
   it('moments: token-sum per sequence, mean, and pooled within-sequence population variance', () => {
     const accumulator = createChannelMomentAccumulator(columns);
     accumulator.add(all.subarray(0, 2 * length * columns), 2 * length, { samples: 2 });

@@ -1,3 +1,4 @@
+import { PruneError } from '../errors';
 import { checkPositiveInteger } from '../internal/validate';
 import { type Activations, type AddBatchOptions, checkBatch } from './activations';
 
@@ -6,6 +7,11 @@ export interface HessianAccumulator {
   readonly columns: number;
   readonly samples: number;
   add(x: Activations, tokens: number, options?: AddBatchOptions): void;
+  /**
+   * Same update from a precomputed Gram matrix `XᵀX` (`columns x columns`, e.g. computed by ORT) of a batch of
+   * `tokens` rows spanning `options.samples` sequences.
+   */
+  addGram(gram: Activations, tokens: number, options?: AddBatchOptions): void;
   /** A full symmetric copy of H, row-major. */
   result(): Float64Array;
 }
@@ -71,6 +77,22 @@ export function createHessianAccumulator(columns: number): HessianAccumulator {
           for (let t = 0; t < tokens; t++) sum += transposed[rowA + t] * transposed[rowB + t];
           upper[a * k + b] = upper[a * k + b] * scale + weight * sum;
         }
+      }
+    },
+    addGram(gram, tokens, options = {}) {
+      checkPositiveInteger(tokens, 'tokens');
+      const added = options.samples ?? 1;
+      checkPositiveInteger(added, 'samples');
+      if (gram.length !== k * k) {
+        throw new PruneError('PRUNE_SHAPE_MISMATCH', `gram: expected ${k}x${k} values, got ${gram.length}`, {
+          details: { argument: 'gram', columns: k, length: gram.length },
+        });
+      }
+      const scale = samples / (samples + added);
+      samples += added;
+      const weight = 2 / samples;
+      for (let a = 0; a < k; a++) {
+        for (let b = a; b < k; b++) upper[a * k + b] = upper[a * k + b] * scale + weight * gram[a * k + b];
       }
     },
     result() {

@@ -24,7 +24,8 @@ export interface LayerStatistics {
 export interface LayerStatisticsAccumulator {
   readonly columns: number;
   readonly kinds: readonly StatisticKind[];
-  add(x: Activations, tokens: number, options?: AddBatchOptions): void;
+  /** `options.gram`: the batch's `XᵀX`, computed elsewhere (ORT), used for the Hessian instead of computing it. */
+  add(x: Activations, tokens: number, options?: AddBatchOptions & { gram?: Activations }): void;
   result(): LayerStatistics;
 }
 
@@ -43,7 +44,8 @@ export function createLayerStatisticsAccumulator(
     kinds: [...kinds],
     add(x, tokens, options = {}) {
       norms?.add(x, tokens, options);
-      hessian?.add(x, tokens, options);
+      if (options.gram) hessian?.addGram(options.gram, tokens, options);
+      else hessian?.add(x, tokens, options);
       moments?.add(x, tokens, options);
       samples += options.samples ?? 1;
     },

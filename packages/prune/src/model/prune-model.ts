@@ -23,7 +23,7 @@ import {
   resolvePruneModelOptions,
 } from './prune-model-options';
 import type { PrunedLinearReport, PruneReport } from './prune-report';
-import { carryInto, runOverSamples, toFloat32 } from './run-blocks';
+import { carryInto, gramName, runOverSamples, toFloat32 } from './run-blocks';
 
 export interface PruneModelResult {
   /** A new model with the pruned weights (the input model is not modified). */
@@ -140,12 +140,16 @@ export async function pruneModel(
         carry,
         carries,
         outputs: [...statistics.keys()],
+        grams: [...statistics]
+          .filter(([, accumulator]) => accumulator.kinds.includes('hessian'))
+          .map(([input, accumulator]) => ({ input, columns: accumulator.columns })),
         threads: options.threads,
         signal,
         onValues: (values) => {
           for (const [name, accumulator] of statistics) {
             const data = toFloat32(values[name]);
-            accumulator.add(data, data.length / accumulator.columns);
+            const gram = values[gramName(name)]?.data as Float32Array | undefined;
+            accumulator.add(data, data.length / accumulator.columns, { gram });
           }
         },
       });

@@ -1,10 +1,13 @@
 import {
   type Backend,
+  createAttribute,
+  createValueInfo,
   type DecoderAnatomy,
   extractSubgraph,
   float16ToFloat32,
   type LayerAnatomy,
   type OnnxModel,
+  onnx,
   type Session,
   type Tensor,
   throwIfAborted,
@@ -22,6 +25,50 @@ export function carryInto(layer: LayerAnatomy): string[] {
   return norm.kind === 'skip-simplified-layer-norm' && norm.skipInputs
     ? [...norm.skipInputs]
     : [layer.residual.entry];
+}
+
+/** The output name under which `runOverSamples` returns the Gram matrix of a linear input. */
+export function gramName(input: string): string {
+  return `${input}::x-prune-gram`;
+}
+
+/** Appends `gram = Gemm(transA=1)(X, X)` over `X = Cast<float32>(Reshape(input, [-1, columns]))` and exposes it. */
+function appendGram(model: OnnxModel, input: string, columns: number): string {
+  const graph = model.graph();
+  const output = gramName(input);
+  const shape = `${output}/shape`;
+  graph.initializer = [
+    ...(graph.initializer ?? []),
+    onnx.TensorProto.create({ name: shape, dims: [2], dataType: 7, int64Data: [-1, columns] }),
+  ];
+  graph.node = [
+    ...(graph.node ?? []),
+    onnx.NodeProto.create({
+      name: `${output}/reshape`,
+      opType: 'Reshape',
+      input: [input, shape],
+      output: [`${output}/2d`],
+    }),
+    onnx.NodeProto.create({
+      name: `${output}/cast`,
+      opType: 'Cast',
+      input: [`${output}/2d`],
+      output: [`${output}/float`],
+      attribute: [createAttribute('to', 1)],
+    }),
+    onnx.NodeProto.create({
+      name: `${output}/gemm`,
+      opType: 'Gemm',
+      input: [`${output}/float`, `${output}/float`],
+      output: [output],
+      attribute: [createAttribute('transA', 1)],
+    }),
+  ];
+  graph.output = [
+    ...(graph.output ?? []),
+    createValueInfo(output, { dtype: 'float32', dims: [columns, columns] }),
+  ];
+  return output;
 }
 
 export function toFloat32(tensor: Tensor): Float32Array {
@@ -44,6 +91,11 @@ export interface RunOptions {
   threads: number | undefined;
   signal: AbortSignal | undefined;
   onValues?: (values: Record<string, Tensor>) => void;
+  /**
+   * Linear inputs whose Gram matrix `XᵀX` ORT should compute in the same run (a Cast + Gemm(transA) appended to the
+   * subgraph), fetched as `gramName(input)`: SparseGPT's Hessian at ORT's GEMM speed.
+   */
+  grams?: readonly { input: string; columns: number }[];
   /** With `onValues`: the outputs still returned per sequence (default none). */
   keep?: readonly string[];
   onSample?: (done: number) => void;
@@ -73,6 +125,8 @@ export async function runOverSamples(
     outputs: options.outputs,
     types,
   });
+  const fetches = [...options.outputs];
+  for (const { input, columns } of options.grams ?? []) fetches.push(appendGram(subgraph, input, columns));
   let session: Session | undefined;
   const results: Record<string, Tensor>[] = [];
   try {
@@ -85,7 +139,7 @@ export async function runOverSamples(
       const feeds = buildSampleFeeds(graph, anatomy, calibration[sample], needed);
       for (const name of options.carry)
         feeds[name] = (options.carries as Record<string, Tensor>[])[sample][name];
-      const values = await session.run(feeds, options.outputs);
+      const values = await session.run(feeds, fetches);
       if (options.onValues) {
         options.onValues(values);
         if (options.keep) results.push(Object.fromEntries(options.keep.map((name) => [name, values[name]])));
