@@ -9,6 +9,8 @@ import { XError, type XErrorOptions } from '@x/core';
  * - `KV_CONTEXT_EXCEEDED`: generation would pass the model's context (largest position).
  * - `KV_MODEL`: the model cannot be driven (missing inputs/outputs, unsupported graph for split mode).
  * - `KV_STATE`: a cache or generator used out of order (e.g. attend before append).
+ * - `KV_PROFILE_INVALID`: a profile JSON (RazorAttention heads, KVTuner bits) is unreadable or malformed (names the file).
+ * - `KV_PROFILE_MISMATCH`: a profile made for another model (shape or weight fingerprint differs).
  */
 export type KvCacheErrorCode =
   | 'KV_INVALID_OPTION'
@@ -17,7 +19,9 @@ export type KvCacheErrorCode =
   | 'KV_BUDGET_EXCEEDS_CONTEXT'
   | 'KV_CONTEXT_EXCEEDED'
   | 'KV_MODEL'
-  | 'KV_STATE';
+  | 'KV_STATE'
+  | 'KV_PROFILE_INVALID'
+  | 'KV_PROFILE_MISMATCH';
 
 const marker = Symbol.for('x.kv-cache.error');
 

@@ -8,6 +8,17 @@ import { applyRope, gatherTable, halfTable, toHeadMajor, toTokenMajor } from './
 import type { SplitPlan } from './split-plan';
 import { logitRows } from './stock-engine';
 
+/**
+ * Split mode runs L + 1 small sessions back to back; ORT's spinning intra-op threads (one pool per session) then
+ * fight each other for the cores, so spinning is off unless the caller's `ortOptions` say otherwise.
+ */
+export function splitSessionOptions(options: SessionOptions | undefined): SessionOptions {
+  return {
+    ...options,
+    ortOptions: { extra: { session: { intra_op: { allow_spinning: '0' } } }, ...options?.ortOptions },
+  };
+}
+
 function floatData(tensor: Tensor, name: string): Float32Array {
   if (tensor.dtype !== 'float32') {
     throw new KvCacheError('KV_MODEL', `split mode: ${name} has dtype ${tensor.dtype}; expected float32`, {

@@ -1,0 +1,146 @@
+// Decode throughput of split mode beside stock mode (full cache), same model, same backend, one process.
+// Rows are JSON lines; `ratio` = split tok/s ÷ stock tok/s of the same (model, backend). Goal: ratio >= 0.9 on node.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  type BackendName,
+  buildDecoderModel,
+  createDecoderWeights,
+  type DecoderConfig,
+  loadBackend,
+  OnnxModel,
+  readModel,
+} from '@x/core';
+import { createGenerator } from '../src/index';
+
+interface BenchModel {
+  name: string;
+  note: string;
+  load: () => Promise<OnnxModel>;
+}
+
+const referenceDir = fileURLToPath(new URL('../../reference-lm/model', import.meta.url));
+
+function builderModel(config: DecoderConfig): () => Promise<OnnxModel> {
+  return async () =>
+    new OnnxModel(buildDecoderModel(config, createDecoderWeights(config, { seed: 1, scale: 0.5 })));
+}
+
+/** Qwen2.5-0.5B's shape with random weights; the vocabulary is cut to 32000 (from 151936) to fit memory/time. */
+const qwen05: DecoderConfig = {
+  vocabSize: 32000,
+  hiddenSize: 896,
+  numLayers: 24,
+  numHeads: 14,
+  numKvHeads: 2,
+  headDim: 64,
+  intermediateSize: 4864,
+  rmsNormEps: 1e-6,
+  ropeTheta: 1000000,
+  tieWordEmbeddings: true,
+  maxPositionEmbeddings: 4096,
+};
+
+/** The reference LM's shape (packages/reference-lm/model/config.json) built with random weights. */
+const referenceShape: DecoderConfig = {
+  vocabSize: 4096,
+  hiddenSize: 256,
+  numLayers: 9,
+  numHeads: 8,
+  numKvHeads: 4,
+  headDim: 32,
+  intermediateSize: 768,
+  rmsNormEps: 1e-5,
+  ropeTheta: 10000,
+  tieWordEmbeddings: false,
+  maxPositionEmbeddings: 2048,
+};
+
+const models: Record<string, BenchModel> = {
+  reference: {
+    name: 'reference-lm (torch.onnx export)',
+    note: 'trained weights; split mode needs core anatomy support for this export',
+    load: () => readModel(fileURLToPath(new URL('onnx/model.onnx', `file://${referenceDir}/`))),
+  },
+  'reference-shape': {
+    name: 'reference-lm shape (builder decoder)',
+    note: 'random weights, config of packages/reference-lm',
+    load: builderModel(referenceShape),
+  },
+  qwen05: {
+    name: 'Qwen2.5-0.5B shape (builder decoder)',
+    note: 'random weights, vocab cut to 32000',
+    load: builderModel(qwen05),
+  },
+};
+
+const selected = (process.env.X_KV_BENCH_MODELS ?? 'reference,reference-shape,qwen05').split(',');
+const backends = (process.env.X_KV_BENCH_BACKENDS ?? 'node,web').split(',') as BackendName[];
+const promptTokens = Number(process.env.X_KV_BENCH_PROMPT ?? 128);
+const newTokens = Number(process.env.X_KV_BENCH_NEW ?? 32);
+const repeats = Number(process.env.X_KV_BENCH_REPEATS ?? 3);
+const threads = process.env.X_KV_BENCH_THREADS ? Number(process.env.X_KV_BENCH_THREADS) : undefined;
+// Both modes get the same ORT options: split mode turns intra-op spinning off by default (many small sessions),
+// so stock mode gets it off too, else the comparison would measure spinning threads on a shared 2-core box.
+const noSpinning = { extra: { session: { intra_op: { allow_spinning: '0' } } } };
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+const golden = JSON.parse(
+  readFileSync(fileURLToPath(new URL('../../reference-lm/golden.json', import.meta.url)), 'utf8'),
+);
+const longIds: number[] = golden.prompts.find((prompt: { name: string }) => prompt.name === 'long').inputIds;
+
+for (const key of selected) {
+  const spec = models[key];
+  if (!spec) throw new Error(`unknown bench model ${key}`);
+  const model = await spec.load();
+  for (const backendName of backends) {
+    const backend = await loadBackend(backendName);
+    const speeds: Partial<Record<'stock' | 'split', number>> = {};
+    for (const mode of ['stock', 'split'] as const) {
+      const row: Record<string, unknown> = {
+        bench: 'decode',
+        model: spec.name,
+        note: spec.note,
+        backend: backendName,
+        mode,
+        policy: 'full',
+        promptTokens,
+        newTokens,
+        threads: threads ?? 'ort-default',
+        spinning: false,
+      };
+      try {
+        const generator = await createGenerator(model, {
+          mode,
+          backend,
+          sessionOptions: { ...(threads ? { threads } : {}), ortOptions: noSpinning },
+        });
+        const vocab = generator.vocabSize ?? 4096;
+        const prompt = longIds.slice(0, promptTokens).map((id) => id % vocab);
+        await generator.generate(prompt, { maxNewTokens: 4 });
+        const runs = [];
+        for (let r = 0; r < repeats; r++)
+          runs.push(await generator.generate(prompt, { maxNewTokens: newTokens }));
+        const speed = median(runs.map((run) => run.decodeTokensPerSecond));
+        speeds[mode] = speed;
+        Object.assign(row, {
+          decodeTokensPerSecond: Number(speed.toFixed(2)),
+          prefillMs: Number(median(runs.map((run) => run.prefillMs)).toFixed(1)),
+          kvResidentBytes: runs[0].kvBytes.resident,
+          kvPeakBytes: runs[0].kvBytes.peak,
+          ratioToStock:
+            mode === 'split' && speeds.stock ? Number((speed / speeds.stock).toFixed(3)) : undefined,
+        });
+        await generator.release();
+      } catch (error) {
+        row.error = `${(error as { code?: string }).code ?? ''} ${(error as Error).message}`.slice(0, 300);
+      }
+      console.log(JSON.stringify(row));
+    }
+  }
+}
