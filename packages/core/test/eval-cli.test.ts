@@ -64,6 +64,37 @@ describe('x-eval', () => {
     expect(plain.out.stdout).toBe(`${result.text}\n`);
   });
 
+  test('passkey --json runs the seeded trials and tabulates them by length and depth', async () => {
+    const { out, io } = capture();
+    const argv = [
+      'passkey',
+      dir,
+      '--filler',
+      textFile,
+      '--lengths',
+      '200,256',
+      '--depths',
+      '0.25,0.75',
+      '--trials-per-cell',
+      '2',
+      '--json',
+    ];
+    const code = await runCli(argv, io);
+    expect(code, out.stderr).toBe(0);
+    const result = JSON.parse(out.stdout);
+    expect(result.results).toHaveLength(8);
+    expect(Object.keys(result.table).sort()).toEqual(['200', '256']);
+    expect(Object.keys(result.table['200']).sort()).toEqual(['0.25', '0.75']);
+    expect(result.options.seed).toBe(0);
+    const again = capture();
+    await runCli(argv, again.io);
+    expect(JSON.parse(again.out.stdout).results.map((entry: { key: string }) => entry.key)).toEqual(
+      result.results.map((entry: { key: string }) => entry.key),
+    );
+    const replayWithoutFormat = capture();
+    expect(await runCli(['passkey', dir, '--filler', textFile, '--replay'], replayWithoutFormat.io)).toBe(2);
+  });
+
   test('exit 2 on usage errors, 1 on XError (missing model, missing text)', async () => {
     for (const argv of [
       [],
