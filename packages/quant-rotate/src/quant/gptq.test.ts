@@ -47,6 +47,25 @@ function hessianOf(x: Matrix): Matrix<Float64Array> {
   return acc.hessian();
 }
 
+describe('createHessianAccumulator', () => {
+  it('equals (2/T) Σ xᵀx computed naively, across batches of any size (blocked accumulation)', () => {
+    const k = 9;
+    const x = randomMatrix(150, k, 4);
+    const acc = createHessianAccumulator(k);
+    acc.add({ rows: 70, cols: k, data: x.data.subarray(0, 70 * k) });
+    acc.add({ rows: 80, cols: k, data: Float32Array.from(x.data.subarray(70 * k)) });
+    const h = acc.hessian().data;
+    const fed = (t: number, i: number) => (t < 70 ? x.data[t * k + i] : Math.fround(x.data[t * k + i]));
+    for (let i = 0; i < k; i++) {
+      for (let j = 0; j < k; j++) {
+        let s = 0;
+        for (let t = 0; t < 150; t++) s += fed(t, i) * fed(t, j);
+        expect(h[i * k + j]).toBeCloseTo((2 * s) / 150, 12);
+      }
+    }
+  });
+});
+
 describe('quantizeGptq', () => {
   const k = 48;
   const x = correlatedInputs(256, k, 11);

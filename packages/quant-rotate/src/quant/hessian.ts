@@ -34,15 +34,26 @@ export function createHessianAccumulator(columns: number): HessianAccumulator {
           details: { argument: 'x', cols: x.cols, expected: columns },
         });
       }
+      // Blocked XᵀX: transpose up to 64 tokens into channel-major rows, then contiguous dot products
+      // (upper triangle only; mirrored in hessian()). Same sums as rank-1 updates, far fewer cache misses.
       const d = x.data;
-      for (let t = 0; t < x.rows; t++) {
-        const row = t * columns;
+      const chunk = 64;
+      const xt = new Float64Array(columns * chunk);
+      for (let t0 = 0; t0 < x.rows; t0 += chunk) {
+        const count = Math.min(chunk, x.rows - t0);
+        for (let t = 0; t < count; t++) {
+          const row = (t0 + t) * columns;
+          for (let i = 0; i < columns; i++) xt[i * chunk + t] = d[row + i];
+        }
         for (let i = 0; i < columns; i++) {
-          const xi = d[row + i];
-          if (xi === 0) continue;
+          const a = i * chunk;
           const base = i * columns;
-          // upper triangle only; mirrored in hessian()
-          for (let j = i; j < columns; j++) sum[base + j] += xi * d[row + j];
+          for (let j = i; j < columns; j++) {
+            const b = j * chunk;
+            let acc = 0;
+            for (let t = 0; t < count; t++) acc += xt[a + t] * xt[b + t];
+            sum[base + j] += acc;
+          }
         }
       }
       tokens += x.rows;
