@@ -50,7 +50,10 @@ export function checkProfileHeader(
   if (typeof value !== 'object' || value === null) throw invalidProfile(file, 'not a JSON object');
   const record = value as Record<string, unknown>;
   if (record.format !== format) {
-    throw invalidProfile(file, `format is ${JSON.stringify(record.format)}, expected ${JSON.stringify(format)}`);
+    throw invalidProfile(
+      file,
+      `format is ${JSON.stringify(record.format)}, expected ${JSON.stringify(format)}`,
+    );
   }
   const fingerprint = record.fingerprint as Record<string, unknown> | undefined;
   const numeric = ['numLayers', 'numHeads', 'numKvHeads', 'headDim', 'vocabSize'];

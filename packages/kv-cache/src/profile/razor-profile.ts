@@ -1,5 +1,11 @@
 import type { ModelFingerprint } from './fingerprint';
-import { checkProfileHeader, invalidProfile, isNumberTable, readProfileJson, readProfileJsonSync } from './profile-file';
+import {
+  checkProfileHeader,
+  invalidProfile,
+  isNumberTable,
+  readProfileJson,
+  readProfileJsonSync,
+} from './profile-file';
 
 export const RAZOR_PROFILE_FORMAT = 'x-kv/razor-heads@1';
 
@@ -37,7 +43,10 @@ export function parseRazorProfile(value: unknown, file = 'razor profile'): Razor
     !isNumberTable(heads, numLayers) ||
     heads.some((row) => row.some((h) => !Number.isInteger(h) || h < 0 || h >= numKvHeads))
   ) {
-    throw invalidProfile(file, `heads must list KV heads in 0..${numKvHeads - 1} for each of ${numLayers} layers`);
+    throw invalidProfile(
+      file,
+      `heads must list KV heads in 0..${numKvHeads - 1} for each of ${numLayers} layers`,
+    );
   }
   const scores = record.scores as RazorProfile['scores'] | undefined;
   if (!scores || !isNumberTable(scores.echo, numLayers) || !isNumberTable(scores.induction, numLayers)) {
