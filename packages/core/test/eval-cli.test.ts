@@ -40,6 +40,7 @@ describe('x-eval', () => {
       options: { seqlen: 64, maxWindows: 2, batchSize: 1 },
     });
     expect(result.perplexity).toBeGreaterThan(1);
+    expect(result.windowNll).toHaveLength(2);
     expect(out.stderr).toMatch(/tokenized .* tokens/);
     expect(out.stderr).toContain('perplexity 2/2');
   });

@@ -43,10 +43,14 @@ export async function runPplCommand(args: string[], io: CliIo): Promise<number> 
       signal: io.signal,
     });
     if (values.json) {
-      const { windowNll: _windowNll, ...summary } = result;
-      io.stdout.write(
-        `${JSON.stringify({ model: modelPath, text: values.text, backend, tokenizeSeconds, ...summary }, null, 2)}\n`,
+      const { windowNll, ...summary } = result;
+      // The per-window NLLs last, on one line, so the summary stays readable.
+      const head = JSON.stringify(
+        { model: modelPath, text: values.text, backend, tokenizeSeconds, ...summary },
+        null,
+        2,
       );
+      io.stdout.write(`${head.slice(0, -2)},\n  "windowNll": ${JSON.stringify(windowNll)}\n}\n`);
     } else {
       io.stdout.write(
         `perplexity ${result.perplexity.toFixed(4)} (mean NLL ${result.meanNll.toFixed(5)} nats) over ${result.windows}/${result.windowsAvailable} windows of ${result.options.seqlen} tokens, ${backend}, ${result.tokensPerSecond.toFixed(0)} tokens/s\n`,
