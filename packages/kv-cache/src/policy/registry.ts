@@ -1,6 +1,7 @@
 import { KvCacheError } from '../errors';
 import { createFullPolicy } from '../policies/full';
 import { kiviFactory } from '../policies/kivi';
+import { createRazorPolicy } from '../policies/razor';
 import { createSnapKvPolicy } from '../policies/snapkv';
 import { createStreamingLlmPolicy } from '../policies/streaming-llm';
 import type { GenerationMode, KvPolicy, KvPolicyFactory } from './types';
@@ -37,7 +38,12 @@ const builtins: KvPolicyEntry[] = [
     modes: ['split'],
     factory: createSnapKvPolicy,
   },
-  { name: 'razor', description: 'RazorAttention: per-head budgets', modes: ['split'], factory: undefined },
+  {
+    name: 'razor',
+    description: 'RazorAttention: retrieval heads whole, others sinks + window + compensation token',
+    modes: ['split'],
+    factory: createRazorPolicy,
+  },
   { name: 'kivi2', description: 'KIVI 2-bit packed cache', modes: ['split'], factory: kiviFactory(2) },
   { name: 'kivi4', description: 'KIVI 4-bit packed cache', modes: ['split'], factory: kiviFactory(4) },
   { name: 'kivi8', description: 'KIVI 8-bit packed cache', modes: ['split'], factory: kiviFactory(8) },

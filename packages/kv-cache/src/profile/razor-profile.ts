@@ -1,4 +1,5 @@
-import type { ModelFingerprint } from './fingerprint';
+import type { OnnxModel } from '@x/core';
+import { checkFingerprint, computeModelFingerprint, type ModelFingerprint } from './fingerprint';
 import {
   checkProfileHeader,
   invalidProfile,
@@ -61,4 +62,17 @@ export async function readRazorProfile(file: string): Promise<RazorProfile> {
 
 export function readRazorProfileSync(file: string): RazorProfile {
   return parseRazorProfile(readProfileJsonSync(file), file);
+}
+
+/**
+ * Reads `razor-heads.json` and, with `model`, checks it was made for that model (shape and weights hash):
+ * `KV_PROFILE_INVALID` / `KV_PROFILE_MISMATCH`.
+ */
+export async function loadRazorProfile(
+  file: string,
+  options: { model?: OnnxModel } = {},
+): Promise<RazorProfile> {
+  const profile = await readRazorProfile(file);
+  if (options.model) checkFingerprint(file, profile.fingerprint, computeModelFingerprint(options.model));
+  return profile;
 }
