@@ -25,8 +25,6 @@ export type {
   StatisticKind,
 } from './calibrate/layer-statistics';
 export { createLayerStatisticsAccumulator, requireStatistics } from './calibrate/layer-statistics';
-export type { SampleWindowsOptions } from './calibrate/sample-windows';
-export { sampleCalibrationWindows } from './calibrate/sample-windows';
 export type { PruneErrorCode } from './errors';
 export { isPruneError, PruneError } from './errors';
 export { applyMask, maskSparsity, rowSparsity } from './mask/apply';
@@ -56,6 +54,7 @@ export {
 } from './methods/sparsegpt';
 export { scoreWanda, wandaMethod } from './methods/wanda';
 export { reconstructionErrorFromHessian } from './metrics/reconstruction-error';
+export type { CalibrationFileOptions } from './model/calibration-file';
 export { loadCalibrationFile } from './model/calibration-file';
 export type { LinearWeight } from './model/linear-weight';
 export { readLinearWeight } from './model/linear-weight';

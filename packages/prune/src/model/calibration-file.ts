@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { type SampleWindowsOptions, sampleCalibrationWindows } from '../calibrate/sample-windows';
+import { sampleCalibrationSet } from '@x/core';
 import { PruneError } from '../errors';
 
 async function readJson(path: string, what: string): Promise<unknown> {
@@ -26,13 +26,23 @@ async function readJson(path: string, what: string): Promise<unknown> {
 
 /**
  * Calibration sequences from a file: a `.json` array of token-id arrays is used as is (each cut or checked to
- * `seqlen`); any other file is read as UTF-8 text, tokenized with the model folder's `tokenizer.json`
- * (`@huggingface/tokenizers`, no special tokens) and cut into seeded random windows (`sampleCalibrationWindows`).
+ * `seqlen`); any other file is read as UTF-8 text, tokenized once with the model folder's `tokenizer.json`
+ * (`@huggingface/tokenizers`, no special tokens) and cut into seeded random windows by core's `sampleCalibrationSet`
+ * (the papers' protocol over one token stream, as GPTQ/QuaRot draw from WikiText-2).
  */
+export interface CalibrationFileOptions {
+  /** Sequences (the papers use 128). */
+  samples: number;
+  /** Tokens per sequence (the papers use 2048). */
+  seqlen: number;
+  /** Seed of the window draws. @defaultValue 0 */
+  seed?: number;
+}
+
 export async function loadCalibrationFile(
   file: string,
   modelDir: string,
-  options: SampleWindowsOptions,
+  options: CalibrationFileOptions,
 ): Promise<number[][]> {
   if (extname(file).toLowerCase() === '.json') {
     const value = await readJson(file, 'calibration file');
@@ -79,5 +89,5 @@ export async function loadCalibrationFile(
   }
   const tokenizer = new Tokenizer(tokenizerJson as object, tokenizerConfig as object);
   const { ids } = tokenizer.encode(text, { add_special_tokens: false });
-  return sampleCalibrationWindows(ids, options);
+  return sampleCalibrationSet(ids, options).sequences;
 }

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
-import { readModel } from '@x/core';
-import type { SampleWindowsOptions } from '../calibrate/sample-windows';
-import { loadCalibrationFile } from './calibration-file';
+import { findDecoderAnatomy, readModel } from '@x/core';
+import { type CalibrationFileOptions, loadCalibrationFile } from './calibration-file';
 import { type PruneModelResult, pruneModel } from './prune-model';
-import type { PruneModelOptions } from './prune-model-options';
+import { type PruneModelOptions, resolvePruneModelOptions } from './prune-model-options';
 import { checkOutputFolder, type WritePrunedModelResult, writePrunedModel } from './write-pruned-model';
 
 export interface PruneModelFolderOptions extends Omit<PruneModelOptions, 'calibration'> {
@@ -11,7 +10,7 @@ export interface PruneModelFolderOptions extends Omit<PruneModelOptions, 'calibr
    * Calibration: token-id sequences, or a file (text, tokenized with the folder's tokenizer.json and cut into
    * `samples` seeded windows of `seqlen`; or a `.json` array of token-id arrays).
    */
-  calibration?: PruneModelOptions['calibration'] | ({ file: string } & SampleWindowsOptions);
+  calibration?: PruneModelOptions['calibration'] | ({ file: string } & CalibrationFileOptions);
 }
 
 export interface PruneModelFolderResult extends WritePrunedModelResult {
@@ -30,6 +29,12 @@ export async function pruneModelFolder(
   await checkOutputFolder(modelDir, outDir);
   const model = await readModel(join(modelDir, 'onnx', 'model.onnx'), { signal: options.signal });
   try {
+    // Validate the options before tokenizing a calibration file.
+    resolvePruneModelOptions(
+      { ...options, calibration: undefined },
+      findDecoderAnatomy(model).layers.length,
+      true,
+    );
     const given = options.calibration;
     const calibration =
       given && !Array.isArray(given) && 'file' in given

@@ -83,9 +83,14 @@ export interface ResolvedPruneModelOptions {
   calibration: { samples: number; seqlen: number };
 }
 
+/**
+ * Resolves and validates the options for a model of `numLayers` decoder layers. With `calibrationPending` the
+ * calibration checks are skipped (used to validate everything else before reading a calibration file).
+ */
 export function resolvePruneModelOptions(
   options: PruneModelOptions,
   numLayers: number,
+  calibrationPending = false,
 ): ResolvedPruneModelOptions {
   const method = options.method ?? 'wanda';
   const requires = getPruneMethod(method).requires;
@@ -152,7 +157,7 @@ export function resolvePruneModelOptions(
   const measureError = options.measureError ?? true;
   const calibration = options.calibration ?? [];
   const needsData = requires.length > 0 || dsnot !== false || measureError || allocation.kind === 'owl';
-  if (needsData && calibration.length === 0) {
+  if (needsData && calibration.length === 0 && !calibrationPending) {
     throw invalidOption(
       'calibration',
       `method ${method}${dsnot ? ' with DSnoT' : ''}${measureError ? ' (or measureError)' : ''} needs calibration sequences`,
