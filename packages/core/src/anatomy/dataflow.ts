@@ -18,6 +18,15 @@ const ACTIVATION_NOISE = new Set([
 /** Ops allowed between a weight initializer and its projection. */
 const WEIGHT_NOISE = new Set(['Cast', 'Identity', 'Transpose']);
 
+/**
+ * True for a noise op, or a one-input Concat (an identity: torch.onnx emits one where the export wrapper builds
+ * the cache object from the flat `past_key_values.*` tensors).
+ */
+function isNoise(node: onnx.INodeProto, noise: ReadonlySet<string>): boolean {
+  const op = node.opType ?? '';
+  return noise.has(op) || (op === 'Concat' && (node.input?.length ?? 0) === 1);
+}
+
 /** `value` and every value it flows into through noise ops (input slot 0 only), breadth first. */
 export function forwardAliases(
   index: GraphIndex,
@@ -27,7 +36,7 @@ export function forwardAliases(
   const seen = [value];
   for (let i = 0; i < seen.length; i++) {
     for (const use of index.consumers(seen[i])) {
-      if (use.slot === 0 && noise.has(use.node.opType ?? '')) {
+      if (use.slot === 0 && isNoise(use.node, noise)) {
         const output = use.node.output?.[0];
         if (output && !seen.includes(output)) seen.push(output);
       }
@@ -41,7 +50,7 @@ export function usesThroughNoise(index: GraphIndex, value: string): Use[] {
   const result: Use[] = [];
   for (const alias of forwardAliases(index, value)) {
     for (const use of index.consumers(alias)) {
-      if (!(use.slot === 0 && ACTIVATION_NOISE.has(use.node.opType ?? ''))) result.push(use);
+      if (!(use.slot === 0 && isNoise(use.node, ACTIVATION_NOISE))) result.push(use);
     }
   }
   return result;
@@ -57,7 +66,7 @@ export function backwardRoot(
   let current = value;
   for (;;) {
     const node = index.producer(current);
-    if (!node || !noise.has(node.opType ?? '') || !node.input?.[0]) break;
+    if (!node || !isNoise(node, noise) || !node.input?.[0]) break;
     path.unshift(node);
     current = node.input[0];
   }

@@ -1,5 +1,5 @@
 import type { onnx } from 'onnx-proto';
-import { backwardRoot, forwardAliases, type Reach, traceForward } from './dataflow';
+import { backwardRoot, forwardAliases, type Reach, sameValue, traceForward } from './dataflow';
 import { type GraphIndex, intAttribute, unsupported } from './graph-index';
 import { describeProjection, isProjection, type MatchedProjection } from './match-projection';
 import type { AttentionAnatomy, KvNames, RotaryAnatomy } from './types';
@@ -79,10 +79,7 @@ export function matchAttention(
     throw unsupported(`layer ${layer}: q/k/v projections (${names}) feed several attention nodes`, { layer });
   } else {
     const softmaxOf = (matmul: onnx.INodeProto) => feedsSoftmax(index, matmul);
-    const contextOf = (matmul: onnx.INodeProto) => {
-      const producer = index.producer(backwardRoot(index, matmul.input?.[0] ?? '').value);
-      return producer?.opType === 'Softmax' ? producer : undefined;
-    };
+    const contextOf = (matmul: onnx.INodeProto) => softmaxBehind(index, matmul.input?.[0] ?? '');
     let scores: onnx.INodeProto | undefined;
     let context: onnx.INodeProto | undefined;
     for (const entry of traced) {
@@ -373,6 +370,21 @@ function trigSource(index: GraphIndex, value: string): Source | undefined {
     }
     if (!shaping.has(node.opType ?? '')) return undefined;
     current = node.input?.[0] ?? '';
+  }
+  return undefined;
+}
+
+/**
+ * The Softmax whose probabilities reach `value` through noise ops, or undefined. torch's SDPA export guards fully
+ * masked rows with `Where(IsNaN(p), 0, p)` after the Softmax; that guard is seen through too.
+ */
+function softmaxBehind(index: GraphIndex, value: string): onnx.INodeProto | undefined {
+  const producer = index.producer(backwardRoot(index, value).value);
+  if (producer?.opType === 'Softmax') return producer;
+  if (producer?.opType === 'Where' && index.producer(producer.input?.[0] ?? '')?.opType === 'IsNaN') {
+    const guarded = producer.input?.[2] ?? '';
+    const isNan = index.producer(producer.input?.[0] ?? '');
+    if (sameValue(index, isNan?.input?.[0] ?? '', guarded)) return softmaxBehind(index, guarded);
   }
   return undefined;
 }
