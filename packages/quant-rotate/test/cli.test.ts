@@ -81,7 +81,7 @@ describe('x-quant', () => {
   it('quantizes with GPTQ from a calibration file and writes MatMulNBits', async () => {
     const dir = await modelFolder();
     const out = join(root, 'out-gptq');
-    const { streams, err } = io();
+    const { streams, err, out: out2 } = io();
     const code = await runCli(
       [
         dir,
@@ -92,13 +92,25 @@ describe('x-quant', () => {
         '--group',
         '16',
         '--gptq',
+        '--damping',
+        '0.1',
+        '--act-order',
+        '--clip',
+        'mse',
         '--calibration',
         join(dir, 'calibration.json'),
+        '--json',
       ],
       streams,
     );
     expect(code).toBe(0);
     expect(err.join('')).toContain('capture-activations');
+    expect(JSON.parse(out2.join('')).options).toMatchObject({
+      gptq: true,
+      damping: 0.1,
+      actOrder: true,
+      clip: 'mse',
+    });
     const written = await readModel(join(out, 'onnx', 'model.onnx'));
     expect((written.graph().node ?? []).filter((n) => n.opType === 'MatMulNBits')).toHaveLength(7);
   });

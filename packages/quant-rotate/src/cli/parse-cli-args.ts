@@ -18,6 +18,11 @@ Options:
   --group <size>        weight group along K, power of two >= 16; 0 = per channel (default 128)
   --asymmetric          asymmetric weight grid                            (default symmetric)
   --gptq                GPTQ instead of RTN (needs --calibration)
+  --damping <x>         GPTQ damping, fraction of mean diag(H)             (default 0.01)
+  --act-order           GPTQ act order
+  --no-sequential       GPTQ Hessians from one pass on the float model (default: layer by layer)
+  --clip <c|mse>        weight clip ratio in (0, 1], or mse grid search   (default 1)
+  --quantize-lm-head    quantize the LM head too                           (default: kept float)
   --a <bits>            activation bits: 16 | 8 (MatMulNBits accuracy_level 4: real int8)
                         | 4 (per-token fake quant nodes: simulated W4A4 for evaluation) (default 16)
   --no-r3 / --no-r4     skip the online Hadamard on Q/K (R3) or before down_proj (R4)
@@ -61,6 +66,11 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
         group: { type: 'string' },
         asymmetric: { type: 'boolean' },
         gptq: { type: 'boolean' },
+        damping: { type: 'string' },
+        'act-order': { type: 'boolean' },
+        'no-sequential': { type: 'boolean' },
+        clip: { type: 'string' },
+        'quantize-lm-head': { type: 'boolean' },
         a: { type: 'string' },
         'no-r3': { type: 'boolean' },
         'no-r4': { type: 'boolean' },
@@ -121,12 +131,26 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
     };
   }
   const n = numbers as Record<string, number | undefined>;
+  const real = (value: unknown, flag: string): number | string | undefined => {
+    if (value === undefined) return undefined;
+    const x = Number(value);
+    return Number.isFinite(x) && x >= 0 ? x : `--${flag} must be a non-negative number, got ${String(value)}`;
+  };
+  const damping = real(values.damping, 'damping');
+  if (typeof damping === 'string') return { kind: 'usage-error', message: damping };
+  const clip = values.clip === 'mse' ? 'mse' : real(values.clip, 'clip');
+  if (typeof clip === 'string' && clip !== 'mse') return { kind: 'usage-error', message: clip };
   const options: QuantizeModelFolderOptions = {
     rotate: rotate as QuantizeModelFolderOptions['rotate'],
     ...(n.w === undefined ? {} : { weightBits: n.w as 2 | 4 | 8 | 16 }),
     ...(n.group === undefined ? {} : { groupSize: n.group }),
     ...(values.asymmetric ? { symmetric: false } : {}),
     ...(values.gptq ? { gptq: true } : {}),
+    ...(damping === undefined ? {} : { damping }),
+    ...(values['act-order'] ? { actOrder: true } : {}),
+    ...(values['no-sequential'] ? { sequential: false } : {}),
+    ...(clip === undefined ? {} : { clip: clip as number | 'mse' }),
+    ...(values['quantize-lm-head'] ? { quantizeLmHead: true } : {}),
     ...(n.a === undefined ? {} : { activationBits: n.a as 4 | 8 | 16 }),
     ...(values['no-r3'] ? { r3: false } : {}),
     ...(values['no-r4'] ? { r4: false } : {}),
