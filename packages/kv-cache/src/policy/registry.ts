@@ -1,6 +1,7 @@
 import { KvCacheError } from '../errors';
 import { createFullPolicy } from '../policies/full';
 import { kiviFactory } from '../policies/kivi';
+import { createKvTunerPolicy } from '../policies/kvtuner';
 import { createRazorPolicy } from '../policies/razor';
 import { createSnapKvPolicy } from '../policies/snapkv';
 import { createStreamingLlmPolicy } from '../policies/streaming-llm';
@@ -49,9 +50,9 @@ const builtins: KvPolicyEntry[] = [
   { name: 'kivi8', description: 'KIVI 8-bit packed cache', modes: ['split'], factory: kiviFactory(8) },
   {
     name: 'kvtuner',
-    description: 'KVTuner mixed-precision KIVI',
-    modes: ['stock', 'split'],
-    factory: undefined,
+    description: 'KVTuner: per-layer (K bits, V bits) from an offline search, on the KIVI cache',
+    modes: ['split'],
+    factory: createKvTunerPolicy,
   },
 ];
 
