@@ -8,9 +8,10 @@
  *   l  = a * l + rowsum(P);  O = a * O + P V_j;  m = m'          and finally O / l
  *
  * Rows are processed 4 at a time (the XNNPACK 4x8 "splat" tile: 8 v128 accumulators, fits the 16
- * XMM registers V8 has on x86-64). Keys are processed in tiles of at most XK_ATT_TILE keys; each
- * tile of K is packed once per row block as K^T panels [dp][tile width] so the score micro-kernel
- * streams 8 contiguous keys per channel. V is read in place (rows of dp floats).
+ * XMM registers V8 has on x86-64). Keys are processed in tiles of at most XK_ATT_TILE keys. For a
+ * block of up to XK_ATT_ROWS rows, each tile of K is packed once as a K^T panel [dp][tile width] so the
+ * score micro-kernel streams 8 contiguous keys per channel; a single 4-row block (decode) reads K
+ * rows in place with a 2x4 dot-product kernel instead. V is read in place (rows of dp floats).
  *
  * Conventions: dp (padded head dim) is a multiple of 8; callers zero-pad q/k/v channels. A masked
  * score is -inf and contributes exactly 0 (exp2 of anything below -126 is flushed to 0). A row that
@@ -49,7 +50,7 @@ typedef struct {
 #define XK_ATT_SCRATCH_FLOATS(dp) (XK_ATT_PANEL_FLOATS + 4 * (dp))
 
 /* 2^x for a vector: x = n + f with n = nearest(x), f in [-0.5, 0.5]; 2^f by its degree-6 Taylor
- * polynomial (relative error < 2e-8 on that interval); 2^n built in the exponent bits. Lanes below
+ * polynomial (truncation error below 2e-7 relative, about 1.5 float ulps); 2^n built in the exponent bits. Lanes below
  * -126 (including -inf) give exactly 0. */
 XK_INLINE v128_t xk_att_exp2(v128_t x) {
   const v128_t lo = wasm_f32x4_splat(-126.0f);
