@@ -16,10 +16,11 @@ import {
   loadBackend,
   loadTokenizer,
   type OnnxModel,
-  pruneDeadNodes,
   readModel,
 } from '@x/core';
+import { createDecoderFeeds } from '../src/calibrate/decoder-feeds';
 import { loadCalibrationFile, type QuantizeModelOptions, quantizeModel } from '../src/index';
+import { loadReferenceAsBuilderModel } from './reference-as-builder';
 import { emit } from './timing';
 
 const modelDir = resolve(import.meta.dirname, '../../reference-lm/model');
@@ -53,60 +54,52 @@ async function perplexity(model: OnnxModel) {
   }
 }
 
+const dartquant = { r1: { maxTokensPerBatch: 8192 } }; // CPU budget: R1 steps on 8192 sampled tokens
 const configs: [string, QuantizeModelOptions | undefined][] = [
   ['fp32', undefined],
   ['w16-hadamard (rotation only)', { rotate: 'hadamard', weightBits: 16 }],
   ['w8-rtn', { rotate: 'none', weightBits: 8 }],
   ['w4-rtn', { rotate: 'none', weightBits: 4 }],
   ['w4-hadamard-rtn', { rotate: 'hadamard', weightBits: 4 }],
-  ['w4-gptq', { rotate: 'none', weightBits: 4, gptq: true, calibration }],
-  ['w4-hadamard-gptq', { rotate: 'hadamard', weightBits: 4, gptq: true, calibration }],
-  ['w4-dartquant-gptq', { rotate: 'dartquant', weightBits: 4, gptq: true, calibration }],
   ['w4a4-rtn (simulated)', { rotate: 'none', weightBits: 4, activationBits: 4 }],
   ['w4a4-hadamard-rtn (simulated)', { rotate: 'hadamard', weightBits: 4, activationBits: 4 }],
+  ['w4-hadamard-gptq', { rotate: 'hadamard', weightBits: 4, gptq: true, calibration }],
   [
     'w4a4-hadamard-gptq (simulated)',
     { rotate: 'hadamard', weightBits: 4, activationBits: 4, gptq: true, calibration },
   ],
+  ['w4-dartquant-gptq', { rotate: 'dartquant', weightBits: 4, gptq: true, calibration, dartquant }],
   [
     'w4a4-dartquant-gptq (simulated)',
-    { rotate: 'dartquant', weightBits: 4, activationBits: 4, gptq: true, calibration },
+    { rotate: 'dartquant', weightBits: 4, activationBits: 4, gptq: true, calibration, dartquant },
   ],
+  ['w4-gptq', { rotate: 'none', weightBits: 4, gptq: true, calibration }],
 ];
 
-/**
- * The reference export guards SDPA with `Where(IsNaN(softmax), 0, softmax)` after each Softmax, which core's
- * `findDecoderAnatomy` does not see through yet. With a causal mask no row is fully masked, so the guard is the
- * identity: when the anatomy refuses the graph, rewire the guard's readers to the Softmax output and prune it.
- */
-function stripSoftmaxNanGuards(model: OnnxModel): number {
-  const nodes = model.graph().node ?? [];
-  const producer = new Map(nodes.flatMap((n) => (n.output ?? []).map((o) => [o, n] as const)));
-  let stripped = 0;
-  for (const where of nodes) {
-    if (where.opType !== 'Where') continue;
-    const [condition, , otherwise] = where.input ?? [];
-    const isNan = producer.get(condition);
-    if (
-      isNan?.opType !== 'IsNaN' ||
-      isNan.input?.[0] !== otherwise ||
-      producer.get(otherwise)?.opType !== 'Softmax'
-    )
-      continue;
-    const from = where.output?.[0] ?? '';
-    for (const node of nodes) node.input = (node.input ?? []).map((v) => (v === from ? otherwise : v));
-    stripped++;
-  }
-  pruneDeadNodes(model);
-  return stripped;
-}
-
-const model = await readModel(join(modelDir, 'onnx/model.onnx'));
-let strippedGuards = 0;
+// Read the export directly when core's anatomy understands it; otherwise rebuild it from its trained weights
+// with core's builder and check the rebuild against the PyTorch golden logits (see reference-as-builder.ts).
+let model: OnnxModel = await readModel(join(modelDir, 'onnx/model.onnx'));
+let source = 'onnx/model.onnx (torch.onnx export)';
+let goldenMaxDiff: number | undefined;
 try {
   findDecoderAnatomy(model.proto);
 } catch {
-  strippedGuards = stripSoftmaxNanGuards(model);
+  model.close();
+  model = (await loadReferenceAsBuilderModel(modelDir)).model;
+  source = 'trained weights of onnx/model.onnx rebuilt with buildDecoderModel (decomposed)';
+  const golden = JSON.parse(readFileSync(join(modelDir, '../golden.json'), 'utf8')) as {
+    prompts: { inputIds: number[]; lastLogits: number[] }[];
+  };
+  const session = await (await loadBackend('node')).createSession(model, { threads: 1 });
+  goldenMaxDiff = 0;
+  for (const prompt of golden.prompts) {
+    const feeds = createDecoderFeeds(findDecoderAnatomy(model.proto), prompt.inputIds);
+    const logits = (await session.run(feeds, ['logits'])).logits.data as Float32Array;
+    const last = logits.subarray(logits.length - prompt.lastLogits.length);
+    for (let i = 0; i < last.length; i++)
+      goldenMaxDiff = Math.max(goldenMaxDiff, Math.abs(last[i] - prompt.lastLogits[i]));
+  }
+  await session.release();
 }
 const anatomy = findDecoderAnatomy(model.proto);
 emit({
@@ -121,7 +114,8 @@ emit({
   },
   calibration: { sequences: calibration.sequences.length, seqlen },
   note: 'weights symmetric, groupSize 128; W4A4 is simulated (fake-quant nodes): its throughput is not a speed claim',
-  strippedSoftmaxNanGuards: strippedGuards,
+  source,
+  ...(goldenMaxDiff === undefined ? {} : { goldenLastLogitsMaxDiff: goldenMaxDiff }),
 });
 const floatBytes = model.listInitializers().reduce((s, i) => s + (i.byteLength ?? 0), 0);
 for (const [name, options] of configs) {
