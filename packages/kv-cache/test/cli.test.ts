@@ -44,15 +44,25 @@ describe('x-kv generate', () => {
     expect(stderr).toMatch(/6\/6 decode .* kv [\d.]+ MiB \(peak/);
   });
 
-  it('exit 2 on usage errors, 1 on typed errors (unknown or not-landed policy, window 0)', async () => {
+  it('exit 2 on usage errors, 1 on typed errors (unknown policy, policy not in this mode, window 0)', async () => {
     expect((await cli(['generate', modelDir])).code).toBe(2);
     expect((await cli(['generate', modelDir, '--prompt-file', promptFile, '--mode', 'tree'])).code).toBe(2);
     expect((await cli(['bogus'])).code).toBe(2);
     const unknown = await cli(['generate', modelDir, '--prompt-file', promptFile, '--policy', 'h2o']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('KV_UNKNOWN_POLICY');
-    const pending = await cli(['generate', modelDir, '--prompt-file', promptFile, '--policy', 'kvtuner']);
-    expect(pending.stderr).toContain('KV_POLICY_UNAVAILABLE');
+    const splitOnly = await cli([
+      'generate',
+      modelDir,
+      '--prompt-file',
+      promptFile,
+      '--policy',
+      'kivi4',
+      '--mode',
+      'stock',
+    ]);
+    expect(splitOnly.code).toBe(1);
+    expect(splitOnly.stderr).toContain('KV_POLICY_UNAVAILABLE');
     const window = await cli([
       'generate',
       modelDir,

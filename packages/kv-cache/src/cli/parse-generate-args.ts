@@ -32,7 +32,7 @@ export class UsageError extends Error {
 export const GENERATE_USAGE = `usage: x-kv generate <model-dir> --prompt-file <file> [options]
 
   --max-new-tokens <n>       tokens to generate (default 32)
-  --policy <name>            full | streaming | snapkv | razor | kivi2 | kivi4 | kvtuner (default full)
+  --policy <name>            full | streaming | snapkv | razor | kivi2 | kivi4 | kivi8 | kvtuner (default full)
   --policy-option <k=v>      a policy option, repeatable (e.g. --policy-option window=508)
   --mode <stock|split>       stock graph or per-layer split (default stock)
   --backend <node|web>       onnxruntime-node or onnxruntime-web (default node)
