@@ -18,7 +18,10 @@ function nodeNamed(model: OnnxModel, name: string): NodeProto {
   return node;
 }
 
-/** Inserts the Hadamard on `value` right before `consumer` and rewires every reader except the new nodes. */
+/**
+ * Inserts the Hadamard on `value` right before `beforeNode`. With `only`, just that node is rewired to the
+ * rotated value; otherwise every reader except the new nodes is.
+ */
 function insertOn(
   model: OnnxModel,
   value: string,
@@ -26,10 +29,12 @@ function insertOn(
   scope: string,
   beforeNode: string,
   blocks: boolean,
+  only?: NodeProto,
 ): string {
   const { nodes, output } = emitOnlineHadamard(model, value, { n, scope, blocks });
   insertNodesBefore(model, beforeNode, nodes);
-  replaceInputUses(model, value, output, new Set(nodes.map((node) => node.name ?? '')));
+  if (only) only.input = (only.input ?? []).map((v) => (v === value ? output : v));
+  else replaceInputUses(model, value, output, new Set(nodes.map((node) => node.name ?? '')));
   return output;
 }
 
@@ -46,8 +51,9 @@ export function insertR4(model: OnnxModel, anatomy: DecoderAnatomy): string[] {
     const down: ProjectionAnatomy = layer.down;
     const { matrix, layout } = readProjectionWeight(model, down);
     writeProjectionWeight(model, down, rotateLinearInput(matrix, { rows: n, cols: n, data: ht }, { layout }));
-    nodeNamed(model, down.node);
-    return insertOn(model, down.input, n, `/model/layers.${layer.index}/mlp/r4`, down.node, false);
+    const node = nodeNamed(model, down.node);
+    // Only down_proj reads the rotated value (its weight now expects it); any other reader keeps the original.
+    return insertOn(model, down.input, n, `/model/layers.${layer.index}/mlp/r4`, down.node, false, node);
   });
 }
 
