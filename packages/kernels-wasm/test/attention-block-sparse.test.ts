@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { attention } from '../src/attention';
 import { blockSparseAttention } from '../src/attention-block-sparse';
 import { blockSparseDensity, createBlockSparseLayout } from '../src/attention-block-sparse-layout';
 import type { AttentionInput, BlockSparseLayout } from '../src/attention-types';
@@ -145,6 +146,25 @@ describe.each(testedIsas)('blockSparseAttention wasm (%s)', (isa) => {
         tolerance,
       );
     }
+  });
+
+  it('equals the dense kernel when every block is kept, whatever the block order', async () => {
+    const kernels = await kernelsFor(isa);
+    const random = seeded(12);
+    const input = randomInput(random, 4, 2, 75, 75, 24);
+    const layout = createBlockSparseLayout({
+      queryLength: 75,
+      kvLength: 75,
+      blockSizeQuery: 16,
+      blockSizeKey: 16,
+      keep: new Uint8Array(5 * 5).fill(1),
+    });
+    const reversed = { ...layout, keyBlocks: layout.keyBlocks.slice() };
+    for (let row = 0; row < 5; row++)
+      reversed.keyBlocks.subarray(layout.rowOffsets[row], layout.rowOffsets[row + 1]).reverse();
+    const dense = attention(kernels, input, { causal: true });
+    expectClose(blockSparseAttention(kernels, input, layout, { causal: true }), dense, tolerance);
+    expectClose(blockSparseAttention(kernels, input, reversed, { causal: true }), dense, tolerance);
   });
 
   it('gives zeros to a query block with no kept key block', async () => {
