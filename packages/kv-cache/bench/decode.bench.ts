@@ -59,7 +59,7 @@ const referenceShape: DecoderConfig = {
 const models: Record<string, BenchModel> = {
   reference: {
     name: 'reference-lm (torch.onnx export)',
-    note: 'trained weights; split mode needs core anatomy support for this export',
+    note: 'trained weights, the torch.onnx export as is',
     load: () => readModel(fileURLToPath(new URL('onnx/model.onnx', `file://${referenceDir}/`))),
   },
   'reference-shape': {
