@@ -6,9 +6,14 @@ export type { AmberChannelScaleOptions } from './activation/amber-channel-scale'
 export { computeAmberChannelScale } from './activation/amber-channel-scale';
 export type { AmberLayerPolicyOptions } from './activation/amber-layer-policy';
 export { AMBER_SKIP_LAYERS, amberSensitivity, amberSparsifies } from './activation/amber-layer-policy';
-export { centeredGram, linearCka } from './allocation/cka';
+export { centeredGram, centerGram, ckaOfCenteredGrams, linearCka } from './allocation/cka';
 export type { LosaAllocationOptions } from './allocation/losa';
-export { allocateLosa, computeLosaImportance, losaDelta } from './allocation/losa';
+export {
+  allocateLosa,
+  computeLosaImportance,
+  computeLosaImportanceFromGrams,
+  losaDelta,
+} from './allocation/losa';
 export type { OwlOptions } from './allocation/owl';
 export { allocateOwl, computeOutlierRatio } from './allocation/owl';
 export { allocateUniform } from './allocation/uniform';
@@ -58,6 +63,8 @@ export type { CalibrationFileOptions } from './model/calibration-file';
 export { loadCalibrationFile } from './model/calibration-file';
 export type { LinearWeight } from './model/linear-weight';
 export { readLinearWeight } from './model/linear-weight';
+export type { LosaModelAllocationOptions, LosaModelAllocationResult } from './model/losa-allocation';
+export { computeLosaAllocation } from './model/losa-allocation';
 export type { OwlAllocationOptions, OwlAllocationResult } from './model/owl-allocation';
 export { computeOwlAllocation } from './model/owl-allocation';
 export type { PruneModelResult } from './model/prune-model';

@@ -7,8 +7,11 @@ import { checkPositiveInteger } from '../internal/validate';
  * `features` are row-major `[samples, dim]` (one flattened block input per calibration sample).
  */
 export function linearCka(a: ArrayLike<number>, b: ArrayLike<number>, samples: number): number {
-  const ka = centeredGram(a, samples, 'a');
-  const kb = centeredGram(b, samples, 'b');
+  return ckaOfCenteredGrams(centeredGram(a, samples, 'a'), centeredGram(b, samples, 'b'));
+}
+
+/** CKA from two double-centred Gram matrices (`centerGram`): their normalized Frobenius inner product. */
+export function ckaOfCenteredGrams(ka: ArrayLike<number>, kb: ArrayLike<number>): number {
   let dot = 0;
   let na = 0;
   let nb = 0;
@@ -31,9 +34,7 @@ export function centeredGram(
     throw new PruneError(
       'PRUNE_SHAPE_MISMATCH',
       `${argument}: ${features.length} values do not split into ${samples} samples`,
-      {
-        details: { argument, samples, length: features.length },
-      },
+      { details: { argument, samples, length: features.length } },
     );
   }
   const dim = features.length / samples;
@@ -46,6 +47,11 @@ export function centeredGram(
       gram[j * samples + i] = sum;
     }
   }
+  return centerGram(gram, samples);
+}
+
+/** Double-centres a Gram matrix in place (`H K H`) and returns it. */
+export function centerGram(gram: Float64Array, samples: number): Float64Array {
   const rowMean = new Float64Array(samples);
   let total = 0;
   for (let i = 0; i < samples; i++) {

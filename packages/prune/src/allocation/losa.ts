@@ -1,6 +1,6 @@
 import { invalidOption } from '../errors';
 import { checkNonNegative, checkSparsity } from '../internal/validate';
-import { linearCka } from './cka';
+import { centeredGram, ckaOfCenteredGrams } from './cka';
 
 /**
  * LoSA's representation-mutual-information layer importance (Huang et al., ICLR 2025, arXiv 2502.14816; brief §5):
@@ -14,13 +14,28 @@ export function computeLosaImportance(
   samples: number,
   beta = 1,
 ): Float64Array {
+  if (features.length < 2) throw invalidOption('features', 'needs at least two layers', features.length);
+  return computeLosaImportanceFromGrams(
+    features.map((layer, index) => centeredGram(layer, samples, `features[${index}]`)),
+    beta,
+  );
+}
+
+/**
+ * The same importance from each layer's double-centred Gram matrix `H F Fᵀ H` (`samples x samples`), which is all
+ * CKA needs: a pass over a model can accumulate Grams instead of keeping every layer's features.
+ */
+export function computeLosaImportanceFromGrams(
+  centeredGrams: readonly ArrayLike<number>[],
+  beta = 1,
+): Float64Array {
   checkNonNegative(beta, 'beta');
-  const layers = features.length;
+  const layers = centeredGrams.length;
   if (layers < 2) throw invalidOption('features', 'needs at least two layers', layers);
   const similarity = new Float64Array(layers);
   for (let l = 0; l < layers; l++) {
     for (let m = l + 1; m < layers; m++) {
-      const cka = linearCka(features[l], features[m], samples);
+      const cka = ckaOfCenteredGrams(centeredGrams[l], centeredGrams[m]);
       similarity[l] += cka;
       similarity[m] += cka;
     }

@@ -11,7 +11,7 @@ Prunes <model-dir>/onnx/model.onnx (a Llama-family decoder) and writes <dir> in 
   --method <name>           magnitude | wanda | sparsegpt (default wanda)
   --sparsity <ratio>        unstructured sparsity in (0, 1) (default 0.5)
   --nm <N:M>                N:M instead: N nonzero of every M inputs, e.g. 2:4, 4:8, 8:16
-  --allocation <kind>       uniform (default) | owl (outlier-weighted layer sparsity, lambda 0.08, M 5)
+  --allocation <kind>       uniform (default) | owl (outlier-weighted, lambda 0.08, M 5) | losa (CKA importance)
   --dsnot                   refine masks with DSnoT (paper defaults: 50 cycles, threshold 0.1)
   --dsnot-skip <part>       mlp (default, as the official code) | self_attn | no_skip
   --calibration <file>      text (tokenized with the folder's tokenizer.json) or a .json of token-id arrays
@@ -80,14 +80,14 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
     throw new UsageError(`--measure-error must be true or false, got ${measure}`);
   }
   const allocation = values.allocation;
-  if (allocation !== undefined && allocation !== 'uniform' && allocation !== 'owl') {
-    throw new UsageError(`--allocation must be uniform or owl, got ${allocation}`);
+  if (allocation !== undefined && allocation !== 'uniform' && allocation !== 'owl' && allocation !== 'losa') {
+    throw new UsageError(`--allocation must be uniform, owl or losa, got ${allocation}`);
   }
   const layers = values.layers?.split(',').map((layer) => integer(layer.trim(), '--layers') as number);
   const options: PruneModelFolderOptions = {
     method: values.method ?? 'wanda',
     sparsity,
-    allocation: (allocation as 'uniform' | 'owl' | undefined) ?? 'uniform',
+    allocation: (allocation as 'uniform' | 'owl' | 'losa' | undefined) ?? 'uniform',
     dsnot: values.dsnot ? { skipLayer: (skip ?? 'mlp') as DsnotSkip } : false,
     layers,
     backend: (backend as BackendName | undefined) ?? { prefer: ['node', 'web'] },

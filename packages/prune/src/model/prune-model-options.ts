@@ -1,4 +1,5 @@
 import type { Backend, BackendRequest, ProgressCallback } from '@x/core';
+import { losaDelta } from '../allocation/losa';
 import { invalidOption } from '../errors';
 import { checkSparsity } from '../internal/validate';
 import { parseSparsityPattern } from '../mask/pattern';
@@ -36,10 +37,16 @@ export interface PruneModelOptions {
   layerSparsity?: readonly number[];
   /**
    * Layer-wise sparsity: `'uniform'`, or `'owl'` (a dense pass computes each block's outlier ratio, then
-   * `allocateOwl`; mean sparsity preserved), optionally `{ kind: 'owl', lambda: 0.08, outlierMultiplier: 5 }`.
+   * `allocateOwl`; mean sparsity preserved), optionally `{ kind: 'owl', lambda: 0.08, outlierMultiplier: 5 }`, or
+   * `'losa'` (a dense pass computes CKA between block inputs, then `allocateLosa`; `{ kind: 'losa', beta: 1, delta }`).
    * Ignored when `layerSparsity` is given. @defaultValue 'uniform'
    */
-  allocation?: 'uniform' | 'owl' | { kind: 'owl'; lambda?: number; outlierMultiplier?: number };
+  allocation?:
+    | 'uniform'
+    | 'owl'
+    | 'losa'
+    | { kind: 'owl'; lambda?: number; outlierMultiplier?: number }
+    | { kind: 'losa'; beta?: number; delta?: number };
   /** Options of the method, e.g. `{ blocksize: 128, percdamp: 0.01 }` for SparseGPT. */
   methodOptions?: object;
   /** Refine masks with DSnoT (`true`: the paper's defaults, attention linears only). @defaultValue false */
@@ -73,7 +80,10 @@ export interface ResolvedPruneModelOptions {
   method: string;
   sparsity: SparsityPattern;
   layerSparsity: number[] | undefined;
-  allocation: { kind: 'uniform' } | { kind: 'owl'; lambda: number; outlierMultiplier: number };
+  allocation:
+    | { kind: 'uniform' }
+    | { kind: 'owl'; lambda: number; outlierMultiplier: number }
+    | { kind: 'losa'; beta: number; delta: number };
   methodOptions: object;
   dsnot: (ResolvedDsnotOptions & { skipLayer: DsnotSkip }) | false;
   dsnotSparseGptBase: DsnotSparseGptBase;
@@ -119,15 +129,30 @@ export function resolvePruneModelOptions(
     layerSparsity = [...options.layerSparsity];
   }
   const givenAllocation = options.allocation ?? 'uniform';
+  const allocationKind = typeof givenAllocation === 'string' ? givenAllocation : givenAllocation?.kind;
+  if (allocationKind !== 'uniform' && allocationKind !== 'owl' && allocationKind !== 'losa') {
+    throw invalidOption('allocation', "must be 'uniform', 'owl' or 'losa'", givenAllocation);
+  }
   let allocation: ResolvedPruneModelOptions['allocation'] = { kind: 'uniform' };
-  if (layerSparsity === undefined && givenAllocation !== 'uniform') {
-    const owl = givenAllocation === 'owl' ? { kind: 'owl' as const } : givenAllocation;
-    if (owl?.kind !== 'owl') throw invalidOption('allocation', "must be 'uniform' or 'owl'", givenAllocation);
+  if (layerSparsity === undefined && allocationKind !== 'uniform') {
     if (sparsity.kind === 'nm')
-      throw invalidOption('allocation', 'OWL applies to unstructured sparsity only');
-    allocation = { kind: 'owl', lambda: owl.lambda ?? 0.08, outlierMultiplier: owl.outlierMultiplier ?? 5 };
-  } else if (givenAllocation !== 'uniform' && givenAllocation !== 'owl' && givenAllocation?.kind !== 'owl') {
-    throw invalidOption('allocation', "must be 'uniform' or 'owl'", givenAllocation);
+      throw invalidOption('allocation', `${allocationKind} applies to unstructured sparsity only`);
+    const given = typeof givenAllocation === 'object' ? givenAllocation : undefined;
+    if (allocationKind === 'owl') {
+      const owl = given as { lambda?: number; outlierMultiplier?: number } | undefined;
+      allocation = {
+        kind: 'owl',
+        lambda: owl?.lambda ?? 0.08,
+        outlierMultiplier: owl?.outlierMultiplier ?? 5,
+      };
+    } else {
+      const losa = given as { beta?: number; delta?: number } | undefined;
+      allocation = {
+        kind: 'losa',
+        beta: losa?.beta ?? 1,
+        delta: losa?.delta ?? losaDelta(sparsity.sparsity),
+      };
+    }
   }
   let dsnot: ResolvedPruneModelOptions['dsnot'] = false;
   if (options.dsnot) {
@@ -156,7 +181,7 @@ export function resolvePruneModelOptions(
   }
   const measureError = options.measureError ?? true;
   const calibration = options.calibration ?? [];
-  const needsData = requires.length > 0 || dsnot !== false || measureError || allocation.kind === 'owl';
+  const needsData = requires.length > 0 || dsnot !== false || measureError || allocation.kind !== 'uniform';
   if (needsData && calibration.length === 0 && !calibrationPending) {
     throw invalidOption(
       'calibration',

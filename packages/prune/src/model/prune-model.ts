@@ -16,6 +16,7 @@ import { dsnotSkips } from '../methods/dsnot';
 import { pruneLinear, requiredStatistics } from '../methods/prune-linear';
 import type { LinearProjection, SparsityPattern } from '../types';
 import { readLinearWeight, toInitializerTensor } from './linear-weight';
+import { computeLosaAllocation, type LosaModelAllocationResult } from './losa-allocation';
 import { computeOwlAllocation, type OwlAllocationResult } from './owl-allocation';
 import {
   type PruneModelOptions,
@@ -78,19 +79,29 @@ export async function pruneModel(
   const needsData = resolved.calibration.samples > 0;
   const calibration = options.calibration ?? [];
   let owl: OwlAllocationResult | undefined;
-  if (resolved.allocation.kind === 'owl' && resolved.sparsity.kind === 'unstructured') {
+  let losa: LosaModelAllocationResult | undefined;
+  const { allocation } = resolved;
+  if (allocation.kind !== 'uniform' && resolved.sparsity.kind === 'unstructured') {
     const t = now();
-    owl = await computeOwlAllocation(model, {
+    const common = {
       sparsity: resolved.sparsity.sparsity,
       calibration,
-      lambda: resolved.allocation.lambda,
-      outlierMultiplier: resolved.allocation.outlierMultiplier,
       backend: options.backend,
       threads: options.threads,
       onProgress,
       signal,
-    });
-    resolved.layerSparsity = owl.layerSparsity;
+    };
+    if (allocation.kind === 'owl') {
+      owl = await computeOwlAllocation(model, { ...common, ...allocation });
+      resolved.layerSparsity = owl.layerSparsity;
+    } else {
+      losa = await computeLosaAllocation(model, {
+        ...common,
+        beta: allocation.beta,
+        delta: allocation.delta,
+      });
+      resolved.layerSparsity = losa.layerSparsity;
+    }
     timings.allocationSeconds += now() - t;
   }
 
@@ -191,6 +202,7 @@ export async function pruneModel(
     backend: backend?.name,
     numLayers: anatomy.layers.length,
     outlierRatios: owl?.outlierRatios,
+    layerImportance: losa?.importance,
     skippedLayers: anatomy.layers.map((layer) => layer.index).filter((index) => !selected.has(index)),
     linears,
     sparsity: total === 0 ? 0 : zeros / total,

@@ -30,6 +30,8 @@ export interface PruneReport {
   backend: BackendName | undefined;
   /** OWL allocation: each block's outlier ratio D_l (%); the sparsities are in `options.layerSparsity`. */
   outlierRatios?: number[];
+  /** LoSA allocation: each block's importance `exp(−β·s_l)`; the sparsities are in `options.layerSparsity`. */
+  layerImportance?: number[];
   /** Decoder layers in the model, and those left untouched. */
   numLayers: number;
   skippedLayers: number[];
