@@ -17,13 +17,20 @@ export function reconstructionErrorFromHessian(
   checkLength(hessian, k * k, 'hessian');
   const result = new Float64Array(rows);
   const delta = new Float64Array(k);
+  const nonzero = new Int32Array(k);
   for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < k; j++) delta[j] = dense.data[i * k + j] - pruned.data[i * k + j];
+    // δ is zero wherever the weight was left alone: sum over its support only.
+    let count = 0;
+    for (let j = 0; j < k; j++) {
+      delta[j] = dense.data[i * k + j] - pruned.data[i * k + j];
+      if (delta[j] !== 0) nonzero[count++] = j;
+    }
     let total = 0;
-    for (let a = 0; a < k; a++) {
-      if (delta[a] === 0) continue;
+    for (let p = 0; p < count; p++) {
+      const a = nonzero[p];
+      const row = a * k;
       let inner = 0;
-      for (let b = 0; b < k; b++) inner += hessian[a * k + b] * delta[b];
+      for (let q = 0; q < count; q++) inner += hessian[row + nonzero[q]] * delta[nonzero[q]];
       total += delta[a] * inner;
     }
     result[i] = total;
