@@ -1,6 +1,5 @@
 import { PruneError } from '../errors';
 import { checkLength, checkPattern, checkPositiveInteger } from '../internal/validate';
-import { selectNmMask } from '../mask/n-m';
 
 export interface AmberActivationOptions {
   /** Kept activations per group. */
@@ -45,8 +44,9 @@ export function scoreAmberActivations(
 
 /**
  * The spec of N:M activation sparsity for prefill: for every token and every group of `m` consecutive input
- * channels, keep the `n` entries with the largest `S_tj` and zero the rest (ties: the lower channel index is zeroed
- * first, as in `selectNmMask`). Returns a new array; `x` is untouched. Decode steps stay dense (not applied there).
+ * channels, keep the `n` entries with the largest `S_tj` and zero the rest; on equal scores the lower channel index
+ * is kept (the convention of @x/kernels-wasm's `maskNmActivations`). Returns a new array; `x` is untouched. Decode
+ * steps stay dense (not applied there).
  */
 export function applyAmberActivationSparsity(
   x: Float32Array,
@@ -55,10 +55,23 @@ export function applyAmberActivationSparsity(
   channelScale: ArrayLike<number>,
   options: AmberActivationOptions,
 ): Float32Array {
-  checkPattern({ kind: 'nm', n: options.n, m: options.m }, columns, 'options');
+  const { n, m } = options;
+  checkPattern({ kind: 'nm', n, m }, columns, 'options');
   const scores = scoreAmberActivations(x, tokens, columns, channelScale);
-  const mask = selectNmMask(scores, tokens, columns, options.n, options.m);
-  const result = Float32Array.from(x);
-  for (let k = 0; k < result.length; k++) if (mask[k] === 1) result[k] = 0;
+  const result = new Float32Array(x.length);
+  const kept = new Uint8Array(m);
+  for (let start = 0; start < x.length; start += m) {
+    kept.fill(0);
+    // n rounds of "largest remaining score, lowest index first".
+    for (let round = 0; round < n; round++) {
+      let best = -1;
+      for (let k = 0; k < m; k++) {
+        if (kept[k]) continue;
+        if (best < 0 || scores[start + k] > scores[start + best]) best = k;
+      }
+      kept[best] = 1;
+      result[start + best] = x[start + best];
+    }
+  }
   return result;
 }

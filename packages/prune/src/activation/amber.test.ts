@@ -73,6 +73,12 @@ describe('Amber Pruner', () => {
     expect(x.some((v) => v === 0)).toBe(false);
   });
 
+  it('keeps the lower channel on equal scores, as the wasm kernel does', () => {
+    const x = Float32Array.from([1, -1, 1, 1, 2, 0, 0, 2]);
+    const sparse = applyAmberActivationSparsity(x, 1, 8, new Float64Array(8).fill(1), { n: 2, m: 4 });
+    expect(Array.from(sparse)).toEqual([1, -1, 0, 0, 2, 0, 0, 2]);
+  });
+
   it('rejects bad patterns and shapes with typed errors', () => {
     for (const run of [
       () => applyAmberActivationSparsity(new Float32Array(8), 1, 8, new Float64Array(8), { n: 4, m: 4 }),
