@@ -187,6 +187,8 @@ export async function quantizeModel(
         }
         onProgress?.({ phase: 'quantize-layer', done: ++done, total: layers.length });
       }
+      // Drop the replaced float weights now, so the next pass's session does not carry them.
+      if (passes.length > 1) pruneDeadNodes(work);
     }
     if (resolved.quantizeLmHead) {
       if (anatomy.lmHead.opType === 'MatMul')
