@@ -1,7 +1,7 @@
 /**
  * Acceptance numbers of RazorAttention, KIVI and KVTuner on the reference model (packages/reference-lm), split mode,
  * one JSON object per line on stdout:
- * - `rebuild`: max |logits| difference of the rebuilt model (kv-quality-model.ts) vs the original export (stock mode);
+ * - `check`: max |logits| difference of split mode (full cache) vs the stock export on 256 held-out tokens;
  * - `profile`: the Razor heads and the KVTuner choice (made here, seeds fixed);
  * - `bytes`: KV bytes held after prefilling N held-out tokens and decoding 8, per policy, vs full (N = 1k, 2k, 4k;
  *   4k is past the 2048 training length: RoPE extrapolates and quality is not claimed there);
@@ -11,9 +11,12 @@
  * - `speed`: decode tokens/s at 4k context in split mode, kivi4 vs full (same process, alternating runs).
  *
  * Usage: node --conditions=@x/source --import tsx bench/kv-quality.ts [--only bytes,ppl,passkey,speed]
- *   [--trials 2] [--windows 3] [--context 1024] [--continuation 128] [--razor-window 123]
+ *   [--trials 2] [--windows 3] [--context 1024] [--continuation 128] [--razor-window 123] [--profiles-dir DIR]
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   buildPasskeyPrompt,
@@ -21,17 +24,23 @@ import {
   loadTokenizer,
   type PasskeyTrial,
   parsePasskeyFormat,
+  readModel,
   sampleCalibrationSet,
 } from '@x/core';
 import { getKernels } from '@x/kernels-wasm';
 import { createKvPolicy } from '../src/policy/registry';
 import type { KvPolicy } from '../src/policy/types';
+import { loadKvTunerProfile } from '../src/profile/kvtuner-profile';
+import { writeProfileJson } from '../src/profile/profile-file';
 import { profileKvTuner } from '../src/profile/profile-kvtuner';
 import { profileRazorHeads } from '../src/profile/profile-razor';
+import { loadRazorProfile } from '../src/profile/razor-profile';
 import { createGenerator } from '../src/runtime/create-generator';
 import { createSplitEngine } from '../src/runtime/split-engine';
 import { planSplit } from '../src/runtime/split-plan';
-import { rebuildReferenceModel, referenceDir, referenceModelDir } from './kv-quality-model';
+
+const referenceDir = fileURLToPath(new URL('../../reference-lm/', import.meta.url));
+const referenceModelDir = `${referenceDir}model`;
 
 const { values } = parseArgs({
   options: {
@@ -41,6 +50,7 @@ const { values } = parseArgs({
     context: { type: 'string' },
     continuation: { type: 'string' },
     'razor-window': { type: 'string' },
+    'profiles-dir': { type: 'string' },
   },
 });
 const only = new Set((values.only ?? 'bytes,ppl,passkey,speed').split(','));
@@ -53,7 +63,7 @@ const emit = (row: Record<string, unknown>) => process.stdout.write(`${JSON.stri
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
 const began = performance.now();
-const { model } = await rebuildReferenceModel();
+const model = await readModel(`${referenceModelDir}/onnx/model.onnx`);
 const backend = await loadBackend('node');
 const kernels = await getKernels();
 const tokenizer = await loadTokenizer(referenceModelDir);
@@ -70,18 +80,31 @@ const calibrationText = await readFile(`${referenceDir}data/calibration.txt`, 'u
   const b = await split.forwardAll(ids);
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  emit({ kind: 'rebuild', tokens: ids.length, maxAbsLogitDiff: worst });
+  emit({ kind: 'check', tokens: ids.length, maxAbsLogitDiff: worst });
   await stock.release();
   await split.release();
 }
 
-const razorProfile = await profileRazorHeads(model, { bosId: 0, blockLength: 500, backend });
-const calibration = sampleCalibrationSet(tokenizer.encode(calibrationText, { addSpecialTokens: false }), {
-  samples: 4,
-  seqlen: 512,
-  seed: 0,
+// Profiles are made once per --profiles-dir and re-read (fingerprint-checked) by later runs.
+const profilesDir = values['profiles-dir'] ?? join(tmpdir(), 'x-kv-quality');
+await mkdir(profilesDir, { recursive: true });
+const razorFile = join(profilesDir, 'razor-heads.json');
+const kvtunerFile = join(profilesDir, 'kvtuner.json');
+const razorProfile = await loadRazorProfile(razorFile, { model }).catch(async () => {
+  const profile = await profileRazorHeads(model, { bosId: 0, blockLength: 500, backend });
+  await writeProfileJson(razorFile, profile);
+  return profile;
 });
-const kvtunerProfile = await profileKvTuner(model, calibration.sequences, { budget: 3.25, backend });
+const kvtunerProfile = await loadKvTunerProfile(kvtunerFile, { model }).catch(async () => {
+  const calibration = sampleCalibrationSet(tokenizer.encode(calibrationText, { addSpecialTokens: false }), {
+    samples: 4,
+    seqlen: 512,
+    seed: 0,
+  });
+  const profile = await profileKvTuner(model, calibration.sequences, { budget: 3.25, backend });
+  await writeProfileJson(kvtunerFile, profile);
+  return profile;
+});
 emit({
   kind: 'profile',
   razorHeads: razorProfile.heads,
@@ -183,6 +206,28 @@ if (only.has('ppl')) {
       seconds: (performance.now() - t0) / 1000,
     });
   }
+}
+
+if (only.has('ppl4k')) {
+  // Past the 2048-token training length: full-cache perplexity of 128 tokens after a 3968-token context.
+  const engine = await engineFor(createKvPolicy('full'));
+  const ids = heldout.slice(500000, 500000 + 4096);
+  const run = engine.begin();
+  let logits = await run.forward(ids.slice(0, 3968), 0, false);
+  let total = 0;
+  for (let t = 3968; t < ids.length; t++) {
+    total += nll(logits, ids[t]);
+    if (t + 1 < ids.length) logits = await run.forward([ids[t]], t, false);
+  }
+  run.dispose();
+  await engine.release();
+  emit({
+    kind: 'ppl4k',
+    policy: 'full',
+    context: 3968,
+    continuation: 128,
+    perplexity: Math.exp(total / 128),
+  });
 }
 
 if (only.has('passkey')) {
