@@ -23,7 +23,9 @@ it('README attention example runs and prints what it says', async () => {
     console.log = original;
     await rm(file, { force: true });
   }
-  const expected = [...(block as string).matchAll(/console\.log\(.*\); \/\/ (.*)$/gm)].map((match) => match[1]);
+  const expected = [...(block as string).matchAll(/console\.log\(.*\); \/\/ (.*)$/gm)].map(
+    (match) => match[1],
+  );
   expect(expected.length).toBeGreaterThan(0);
   expect(printed.map((args) => args.join(' '))).toEqual(expected);
 });
