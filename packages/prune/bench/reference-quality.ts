@@ -1,7 +1,8 @@
 /**
  * Quality on the trained reference LM (@x/reference-lm, 9.2M-parameter Llama): held-out perplexity of the dense model
  * and of each pruning setting, one JSON line per row (each beside the dense baseline, same process).
- * Run: `node --conditions=@x/source --import tsx bench/reference-quality.ts [maxWindows] [samples]`.
+ * Run: `node --conditions=@x/source --import tsx bench/reference-quality.ts [maxWindows] [samples]`
+ * (`ONLY='wanda 50%,sparsegpt 50%'` picks rows).
  * Protocol: calibration = `samples` windows of 512 tokens from data/calibration.txt (seed 0); perplexity on
  * data/heldout.txt, non-overlapping 512-token windows (the first `maxWindows`), core's `evaluatePerplexity`.
  */
@@ -56,16 +57,23 @@ const runs: [string, PruneModelOptions][] = [
   ['wanda+owl 60%', { method: 'wanda', sparsity: 0.6, allocation: 'owl' }],
   ['wanda+dsnot 60%', { method: 'wanda', sparsity: 0.6, dsnot: true }],
   ['sparsegpt 60%', { method: 'sparsegpt', sparsity: 0.6 }],
+  // DSnoT's T = 50 swaps per row was set for rows of 4096+ inputs; these rows have 256-768.
+  ['wanda+dsnot T=4 50%', { method: 'wanda', sparsity: 0.5, dsnot: { maxCycles: 4 } }],
+  ['wanda+dsnot sign-check 50%', { method: 'wanda', sparsity: 0.5, dsnot: { sameSignCheck: true } }],
 ];
 for (const [run, options] of runs) {
-  if (process.env.ONLY && !run.startsWith(process.env.ONLY)) continue;
+  if (process.env.ONLY && !process.env.ONLY.split(',').includes(run)) continue;
   const { model, report } = await pruneModel(dense, {
     ...options,
     calibration,
     backend,
     measureError: false,
     // θ is in token-sum units of 2048-token sequences (brief §3.3 B3): scale it to 512.
-    ...(options.dsnot ? { dsnot: { updateThreshold: (0.1 * seqlen) / 2048 } } : {}),
+    ...(options.dsnot
+      ? {
+          dsnot: { ...(options.dsnot === true ? {} : options.dsnot), updateThreshold: (0.1 * seqlen) / 2048 },
+        }
+      : {}),
   });
   const ppl = await perplexity(model);
   emit({
