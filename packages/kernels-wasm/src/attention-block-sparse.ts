@@ -5,6 +5,7 @@
  * renormalised over the kept keys; the twin is `blockSparseAttentionReference`.
  */
 import {
+  checkOutputDisjoint,
   engineScratchBytes,
   finishOutputRows,
   outputBytes,
@@ -42,6 +43,7 @@ export function blockSparseAttention(
   validateBlockSparseLayout(name, layout, input);
   const rows = numHeads * queryLength;
   if (options.output !== undefined) resolveOutput(name, viewOf(options.output), rows * headDim);
+  checkOutputDisjoint(name, options.output, { query: input.query, key: input.key, value: input.value });
   const dp = paddedHeadDim(headDim);
   const kvRows = numKvHeads * kvLength;
   kernels.scratch.begin(

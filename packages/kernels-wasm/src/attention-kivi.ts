@@ -15,6 +15,7 @@ import {
   validateKiviCache,
 } from './attention-kivi-cache';
 import {
+  checkOutputDisjoint,
   engineScratchBytes,
   finishOutputRows,
   outputBytes,
@@ -79,6 +80,7 @@ export function kiviAttention(
   const { scale, causal } = resolveAttentionOptions(name, headDim, options);
   if (causal) checkCausalLength(name, 'cache.length', cache.length, queryLength);
   if (options.output !== undefined) resolveOutput(name, viewOf(options.output), rows * headDim);
+  checkOutputDisjoint(name, options.output, { query: input.query });
   // Addresses of arrays already in this memory, read before scratch.begin (which may grow the memory
   // and detach their views).
   const pointers = {} as Record<ArrayField, number>;

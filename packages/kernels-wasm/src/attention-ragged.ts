@@ -6,6 +6,7 @@
 
 import { attentionVariants } from './attention';
 import {
+  checkOutputDisjoint,
   engineScratchBytes,
   finishOutputRows,
   outputBytes,
@@ -36,6 +37,7 @@ export function raggedAttention(
   const { scale, causal, kvOffsets } = validateRaggedAttention(name, plain, options);
   const rows = numHeads * queryLength;
   if (options.output !== undefined) resolveOutput(name, viewOf(options.output), rows * headDim);
+  checkOutputDisjoint(name, options.output, { query: input.query, key: input.key, value: input.value });
   const dp = paddedHeadDim(headDim);
   const kvRows = kvOffsets[numKvHeads];
   kernels.scratch.begin(

@@ -4,6 +4,7 @@
  * product and produce output channels that are dropped on the way out. KernelBuffers whose head
  * dim needs no padding are used in place.
  */
+import { KernelError } from './errors';
 import { isKernelBuffer, type KernelInput, stageInput } from './internal/io';
 import type { Kernels } from './load';
 
@@ -94,4 +95,25 @@ export function stageBytes(kernels: Kernels, value: ArrayBufferView | undefined)
 /** Scratch floats every attention call needs: the K^T panel (16384 floats) and 4 spare rows. */
 export function engineScratchBytes(paddedDim: number): number {
   return (16384 + 4 * paddedDim) * 4;
+}
+
+/**
+ * Outputs are never written over inputs: a KernelBuffer output may not overlap a KernelBuffer input
+ * (the kernel reads query rows while it writes output rows).
+ */
+export function checkOutputDisjoint(
+  kernel: string,
+  output: KernelInput<'float32'> | undefined,
+  inputs: Record<string, KernelInput<'float32'>>,
+): void {
+  if (output === undefined || !isKernelBuffer(output)) return;
+  const end = output.pointer + output.length * 4;
+  for (const [name, input] of Object.entries(inputs)) {
+    if (!isKernelBuffer(input)) continue;
+    if (input.pointer < end && output.pointer < input.pointer + input.length * 4) {
+      throw new KernelError('KERNEL_INVALID_ARGUMENT', `${kernel}: options.output overlaps ${name}`, {
+        details: { kernel, argument: 'options.output', overlaps: name },
+      });
+    }
+  }
 }

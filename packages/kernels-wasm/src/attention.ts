@@ -4,6 +4,7 @@
  * 4x8 SIMD tiles; the twin is `attentionReference`. Layout and conventions: `attention-types.ts`.
  */
 import {
+  checkOutputDisjoint,
   engineScratchBytes,
   finishOutputRows,
   outputBytes,
@@ -40,6 +41,7 @@ export function attention(
   const { scale, causal, biasHeads, maskHeads } = validateAttention(name, plain, options);
   const rows = numHeads * queryLength;
   if (options.output !== undefined) resolveOutput(name, viewOf(options.output), rows * headDim);
+  checkOutputDisjoint(name, options.output, { query: input.query, key: input.key, value: input.value });
   const dp = paddedHeadDim(headDim);
   const kvRows = numKvHeads * kvLength;
   const kvOffsets = new Int32Array(numKvHeads + 1);

@@ -281,6 +281,21 @@ describe('attention bad input', () => {
     expect((caught as { details: { argument: string } }).details.argument).toBe(argument);
   });
 
+  it('refuses an output buffer that overlaps an input buffer', async () => {
+    const kernels = await kernelsFor(testedIsas[0]);
+    const query = kernels.alloc('float32', input.query.length);
+    query.view().set(input.query);
+    let caught: unknown;
+    try {
+      attention(kernels, { ...input, query }, { output: query });
+    } catch (error) {
+      caught = error;
+    }
+    expect(isKernelError(caught)).toBe(true);
+    expect((caught as { details: { argument: string } }).details.argument).toBe('options.output');
+    query.free();
+  });
+
   it('the wasm kernel checks the same way', async () => {
     const kernels = await kernelsFor(testedIsas[0]);
     expect(() => attention(kernels, { ...input, value: input.value.subarray(2) })).toThrow(/value/);
