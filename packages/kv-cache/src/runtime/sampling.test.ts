@@ -22,7 +22,7 @@ describe('selectToken', () => {
     const kept = [1, 2, 0];
     const weights = kept.map((id) => Math.exp(logits[id] / 2));
     const total = weights.reduce((a, b) => a + b, 0);
-    kept.forEach((id, i) => expect(counts[id] / draws).toBeCloseTo(weights[i] / total, 1));
+    for (const [i, id] of kept.entries()) expect(counts[id] / draws).toBeCloseTo(weights[i] / total, 1);
     expect(counts[3] + counts[4]).toBe(0);
   });
 
