@@ -12,6 +12,7 @@
  *
  * Usage: node --conditions=@x/source --import tsx bench/kv-quality.ts [--only bytes,ppl,passkey,speed]
  *   [--trials 2] [--windows 3] [--context 1024] [--continuation 128] [--razor-window 123] [--profiles-dir DIR]
+ *   [--passkey-policies full,streaming,razor] [--passkey-lengths 1024,2048]
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -51,6 +52,9 @@ const { values } = parseArgs({
     continuation: { type: 'string' },
     'razor-window': { type: 'string' },
     'profiles-dir': { type: 'string' },
+    'passkey-policies': { type: 'string' },
+    'passkey-lengths': { type: 'string' },
+    contexts: { type: 'string' },
   },
 });
 const only = new Set((values.only ?? 'bytes,ppl,passkey,speed').split(','));
@@ -150,7 +154,7 @@ function nll(logits: Float32Array, target: number): number {
 }
 
 if (only.has('bytes')) {
-  for (const n of [1024, 2048, 4096]) {
+  for (const n of (values.contexts ?? '1024,2048,4096').split(',').map(Number)) {
     const ids = heldout.slice(100000, 100000 + n);
     let fullBytes = 0;
     for (const [name, make] of Object.entries(policies(n))) {
@@ -158,7 +162,7 @@ if (only.has('bytes')) {
         mode: 'split',
         backend,
         policy: make(),
-        maxPositions: 4096,
+        maxPositions: 8192,
       });
       const result = await generator.generate(ids, { maxNewTokens: 8 });
       await generator.release();
@@ -211,7 +215,7 @@ if (only.has('ppl')) {
 if (only.has('ppl4k')) {
   // Past the 2048-token training length: full-cache perplexity of 128 tokens after a 3968-token context.
   const engine = await engineFor(createKvPolicy('full'));
-  const ids = heldout.slice(500000, 500000 + 4096);
+  const ids = heldout.slice(150000, 150000 + 4096);
   const run = engine.begin();
   let logits = await run.forward(ids.slice(0, 3968), 0, false);
   let total = 0;
@@ -241,8 +245,9 @@ if (only.has('passkey')) {
     seen.set(cell, (seen.get(cell) ?? 0) + 1);
     return (seen.get(cell) ?? 0) <= trialsPerCell;
   });
-  for (const length of [1024, 2048]) {
-    for (const [name, make] of Object.entries(policies(length))) {
+  const chosen = (values['passkey-policies'] ?? 'full,streaming,razor').split(',');
+  for (const length of (values['passkey-lengths'] ?? '1024,2048').split(',').map(Number)) {
+    for (const [name, make] of Object.entries(policies(length)).filter(([key]) => chosen.includes(key))) {
       const generator = await createGenerator(model, {
         mode: 'split',
         backend,
@@ -278,7 +283,7 @@ if (only.has('passkey')) {
 }
 
 if (only.has('speed')) {
-  const ids = heldout.slice(300000, 300000 + 4096 - 33);
+  const ids = heldout.slice(250000, 250000 + 4096 - 33);
   const rates: Record<string, number[]> = { full: [], kivi4: [] };
   for (let round = 0; round < 2; round++) {
     for (const name of ['full', 'kivi4'] as const) {

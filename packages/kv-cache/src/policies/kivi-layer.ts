@@ -6,8 +6,10 @@ import {
   KIVI_GROUP_SIZE,
   type KiviBits,
   type KiviCache,
+  type KiviKernelCache,
   kiviAttention,
   packKiviCache,
+  uploadKiviCache,
 } from '@x/kernels-wasm';
 import { KvCacheError } from '../errors';
 import type { KvCacheContext, KvCacheShape, KvLayerCache, KvQueries, KvRows } from '../policy/types';
@@ -100,11 +102,13 @@ export function createKiviLayer(
   shape: KvCacheShape,
   context: KvCacheContext,
   settings: KiviLayerSettings,
-): KvLayerCache {
+): KvLayerCache & { dispose(): void } {
   const { numHeads, numKvHeads, headDim } = shape;
   const { keyBits, valueBits, residualLength } = settings;
   const container = Math.max(keyBits, valueBits) as KiviBits;
-  let cache: KiviCache | undefined;
+  // The packed cache lives in the kernels' memory (read in place by `kiviAttention`); `.cache` is re-read after
+  // anything that may grow that memory.
+  let resident: KiviKernelCache | undefined;
   let pending: KvRows | undefined;
   let firstPosition = 0;
   let held = 0;
@@ -146,7 +150,7 @@ export function createKiviLayer(
         valueBits,
       );
     }
-    cache = packKiviCache(key, value, {
+    const packed = packKiviCache(key, value, {
       numKvHeads,
       kvLength: count,
       headDim,
@@ -155,27 +159,35 @@ export function createKiviLayer(
       capacity: roundCapacity(count + residualLength),
       residualCapacity: residualLength + 1,
     });
+    resident = uploadKiviCache(context.kernels, packed);
     firstPosition = rows.start;
-    account(kiviHeldBytes(cache, keyBits, valueBits));
+    account(kiviHeldBytes(packed, keyBits, valueBits));
     return output;
   }
 
   function decodeToken(
-    current: KiviCache,
     key: Float32Array,
     value: Float32Array,
     query: Float32Array,
     scale: number,
-  ) {
-    let target = current;
-    if (target.length + 1 > target.capacity) target = growKiviCache(target, target.capacity * 2);
-    appendKiviToken(target, key, value);
+  ): Float32Array {
+    let handle = resident as KiviKernelCache;
+    if (handle.cache.length + 1 > handle.cache.capacity) {
+      const grown = growKiviCache(handle.cache, handle.cache.capacity * 2);
+      handle.free();
+      handle = uploadKiviCache(context.kernels, grown);
+      resident = handle;
+    }
+    appendKiviToken(handle.cache, key, value);
+    let target = handle.cache;
     account(kiviHeldBytes(target, keyBits, valueBits));
     const output = kiviAttention(
       context.kernels,
       { query, numHeads, queryLength: 1, cache: target },
       { scale },
     );
+    // The kernel call may have grown the memory: re-read the views.
+    target = handle.cache;
     if (keyBits < container && target.keyResidualLength >= residualLength) {
       const groups = Math.floor(target.keyResidualLength / KIVI_GROUP_SIZE);
       fakeQuantizeKeyRows(
@@ -202,7 +214,7 @@ export function createKiviLayer(
     }
     flushKiviCache(target, residualLength);
     account(kiviHeldBytes(target, keyBits, valueBits));
-    return { cache: target, output };
+    return output;
   }
 
   return {
@@ -213,15 +225,16 @@ export function createKiviLayer(
           details: { layer },
         });
       }
-      if (cache && rows.start !== firstPosition + cache.length) {
+      const held = resident?.cache.length;
+      if (held !== undefined && rows.start !== firstPosition + held) {
         throw new KvCacheError(
           'KV_STATE',
-          `KIVI layer ${layer}: rows start at position ${rows.start}, expected ${firstPosition + cache.length}`,
+          `KIVI layer ${layer}: rows start at position ${rows.start}, expected ${firstPosition + held}`,
           { details: { layer, start: rows.start } },
         );
       }
       pending = rows;
-      if (!cache) context.meter.change(2 * rows.key.length * 4);
+      if (!resident) context.meter.change(2 * rows.key.length * 4);
     },
     attend(queries) {
       const rows = pending;
@@ -231,34 +244,32 @@ export function createKiviLayer(
         });
       }
       pending = undefined;
-      if (!cache) {
+      if (!resident) {
         const output = prefill(rows, queries);
         context.meter.change(-2 * rows.key.length * 4);
         return output;
       }
       const { count } = rows;
-      if (count === 1) {
-        const step = decodeToken(cache, rows.key, rows.value, queries.query, queries.scale);
-        cache = step.cache;
-        return step.output;
-      }
+      if (count === 1) return decodeToken(rows.key, rows.value, queries.query, queries.scale);
       const output = new Float32Array(numHeads * count * headDim);
       for (let t = 0; t < count; t++) {
         const step = decodeToken(
-          cache,
           rowOf(rows.key, numKvHeads, count, headDim, t),
           rowOf(rows.value, numKvHeads, count, headDim, t),
           rowOf(queries.query, numHeads, count, headDim, t),
           queries.scale,
         );
-        cache = step.cache;
         for (let h = 0; h < numHeads; h++)
-          output.set(step.output.subarray(h * headDim, (h + 1) * headDim), (h * count + t) * headDim);
+          output.set(step.subarray(h * headDim, (h + 1) * headDim), (h * count + t) * headDim);
       }
       return output;
     },
-    length: () => cache?.length ?? 0,
-    positions: () => Int32Array.from({ length: cache?.length ?? 0 }, (_, i) => firstPosition + i),
+    length: () => resident?.cache.length ?? 0,
+    positions: () => Int32Array.from({ length: resident?.cache.length ?? 0 }, (_, i) => firstPosition + i),
     residentBytes: () => held,
+    dispose() {
+      resident?.free();
+      resident = undefined;
+    },
   };
 }

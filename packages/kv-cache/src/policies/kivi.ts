@@ -60,7 +60,13 @@ export function createKiviPolicy(options: Record<string, unknown> = {}): KvPolic
           residualLength: resolved.residualLength,
         }),
       );
-      return assembleCache(layers, context);
+      // The packed caches live in the kernels' memory: `dispose` (called by the runtime) frees them.
+      return {
+        ...assembleCache(layers, context),
+        dispose: () => {
+          for (const layer of layers) layer.dispose();
+        },
+      };
     },
   };
 }

@@ -58,7 +58,13 @@ export function createKvTunerPolicy(options: Record<string, unknown> = {}): KvPo
       const layers = resolved.layers.map((pair, layer) =>
         createKiviLayer(layer, shape, context, { ...pair, residualLength: resolved.residualLength }),
       );
-      return assembleCache(layers, context);
+      // The packed caches live in the kernels' memory: `dispose` (called by the runtime) frees them.
+      return {
+        ...assembleCache(layers, context),
+        dispose: () => {
+          for (const layer of layers) layer.dispose();
+        },
+      };
     },
   };
 }
