@@ -82,6 +82,15 @@ describe('pruneLinear', () => {
     );
   });
 
+  it('measureError: false skips the Hessian-based error', () => {
+    const { weight, statistics } = setup(65);
+    const result = pruneLinear(weight, statistics, { method: 'sparsegpt', pattern, measureError: false });
+    expect(result.reconstructionError).toBeUndefined();
+    const measured = pruneLinear(weight, statistics, { method: 'sparsegpt', pattern });
+    expect(measured.reconstructionError?.final).toBe(measured.reconstructionError?.initial);
+    expect(measured.weight.data).toEqual(result.weight.data);
+  });
+
   it('N:M through every method keeps the pattern', () => {
     const { weight, statistics } = setup(63);
     for (const method of ['magnitude', 'wanda', 'sparsegpt']) {

@@ -31,6 +31,11 @@ export interface PruneLinearOptions {
   dsnot?: boolean | DsnotOptions;
   /** With `method: 'sparsegpt'` and DSnoT: which SparseGPT result DSnoT starts from. @defaultValue 'saliency' */
   dsnotSparseGptBase?: DsnotSparseGptBase;
+  /**
+   * Report `reconstructionError` when the statistics hold a Hessian (costs rows·in² multiply-adds).
+   * @defaultValue true
+   */
+  measureError?: boolean;
 }
 
 export interface ResolvedPruneLinearOptions {
@@ -155,13 +160,14 @@ export function pruneLinear(
       swaps: refined.swaps.reduce((a, b) => a + b, 0),
     };
   }
-  const hessian = statistics?.hessian;
-  const reconstructionError = hessian
-    ? {
-        initial: sum(reconstructionErrorFromHessian(weight, initial.weight, hessian)),
-        final: sum(reconstructionErrorFromHessian(weight, final, hessian)),
-      }
-    : undefined;
+  const hessian = options.measureError === false ? undefined : statistics?.hessian;
+  let reconstructionError: PruneLinearResult['reconstructionError'];
+  if (hessian) {
+    const initialError = sum(reconstructionErrorFromHessian(weight, initial.weight, hessian));
+    const finalError =
+      final === initial.weight ? initialError : sum(reconstructionErrorFromHessian(weight, final, hessian));
+    reconstructionError = { initial: initialError, final: finalError };
+  }
   return {
     weight: final,
     mask,

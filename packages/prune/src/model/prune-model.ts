@@ -230,6 +230,7 @@ function linearOptions(
     methodOptions: resolved.methodOptions,
     dsnot: useDsnot && dsnot ? dsnot : false,
     dsnotSparseGptBase: resolved.dsnotSparseGptBase,
+    measureError: resolved.measureError,
   };
 }
 
