@@ -68,6 +68,8 @@ export type { CreateTaskPromptsOptions, TaskCategory, TaskPrompt } from './eval/
 export { createTaskPrompts, TASK_CATEGORIES } from './eval/task-prompts';
 export { generate } from './generate/generate';
 export { resolveGenerateOptions } from './generate/resolve-generate-options';
+export type { SamplingSettings } from './generate/select-token';
+export { applyRepetitionPenalty, argmax, sampleToken } from './generate/select-token';
 export type { GenerateOptions, GenerateResult, ResolvedGenerateOptions } from './generate/types';
 export { dataTypeName, dataTypeToDtype, dtypeToDataType } from './onnx/data-type';
 export type { AddGraphOutputsOptions } from './onnx/edit/add-graph-outputs';

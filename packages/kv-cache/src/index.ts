@@ -66,7 +66,7 @@ export { scoreAttentionRow, scoreRetrievalHeads, selectRetrievalHeads } from './
 export { createGenerator } from './runtime/create-generator';
 export { resolveGeneratorGenerateOptions } from './runtime/resolve-generate-options';
 export type { SamplingSettings } from './runtime/sampling';
-export { applyRepetitionPenalty, argmax, selectToken } from './runtime/sampling';
+export { selectToken } from './runtime/sampling';
 export type { SplitPiece, SplitPlan } from './runtime/split-plan';
 export { planSplit } from './runtime/split-plan';
 export type { StockKvAdapter, StockStepFeeds } from './runtime/stock-adapter';

@@ -1,4 +1,5 @@
 import {
+  argmax,
   type BackendName,
   buildDecoderModel,
   createDecoderWeights,
@@ -12,7 +13,6 @@ import { describe, expect, it } from 'vitest';
 import { isKvCacheError } from '../src/errors';
 import { createKvPolicy } from '../src/policy/registry';
 import { createGenerator } from '../src/runtime/create-generator';
-import { argmax } from '../src/runtime/sampling';
 
 const config: DecoderConfig = {
   vocabSize: 48,

@@ -1,4 +1,5 @@
 import {
+  argmax,
   buildDecoderModel,
   createDecoderWeights,
   createTensor,
@@ -9,7 +10,6 @@ import {
 import { describe, expect, it } from 'vitest';
 import { createKvPolicy } from '../src/policy/registry';
 import { createGenerator } from '../src/runtime/create-generator';
-import { argmax } from '../src/runtime/sampling';
 import { createStockKvAdapter } from '../src/runtime/stock-adapter';
 
 const config: DecoderConfig = {

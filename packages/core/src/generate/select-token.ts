@@ -58,3 +58,22 @@ export function sampleToken(logits: ArrayLike<number>, settings: SamplingSetting
   }
   return order[kept - 1];
 }
+
+/**
+ * CTRL repetition penalty (Keskar et al. 2019, arXiv 1909.05858, as HF `RepetitionPenaltyLogitsProcessor`): every
+ * token id already seen (prompt and generated) has its logit divided by `penalty` when positive, multiplied when
+ * negative. Returns a new array (the model's logits are left alone).
+ */
+export function applyRepetitionPenalty(
+  logits: Float32Array,
+  seen: Iterable<number>,
+  penalty: number,
+): Float32Array {
+  const out = logits.slice();
+  if (penalty === 1) return out;
+  for (const id of new Set(seen)) {
+    const value = out[id];
+    out[id] = value > 0 ? value / penalty : value * penalty;
+  }
+  return out;
+}

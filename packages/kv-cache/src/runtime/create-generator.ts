@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  applyRepetitionPenalty,
   type Backend,
   createRng,
   isOnnxModel,
@@ -15,7 +16,7 @@ import { createKvPolicy } from '../policy/registry';
 import type { KvPolicy } from '../policy/types';
 import type { Engine } from './engine';
 import { resolveGeneratorGenerateOptions } from './resolve-generate-options';
-import { applyRepetitionPenalty, selectToken } from './sampling';
+import { selectToken } from './sampling';
 import { createSplitEngine } from './split-engine';
 import { planSplit } from './split-plan';
 import { createStockEngine } from './stock-engine';

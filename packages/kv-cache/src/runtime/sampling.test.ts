@@ -1,6 +1,6 @@
-import { createRng } from '@x/core';
+import { applyRepetitionPenalty, argmax, createRng } from '@x/core';
 import { describe, expect, it } from 'vitest';
-import { applyRepetitionPenalty, argmax, selectToken } from './sampling';
+import { selectToken } from './sampling';
 
 const logits = Float32Array.of(1, 3, 2, -1, 0.5);
 
