@@ -5,10 +5,11 @@
  */
 import type { DecoderAnatomy, LayerAnatomy, NodeProto, OnnxModel, ProjectionAnatomy } from '@x/core';
 import { QuantError } from '../errors';
-import { rotateLinearInput } from '../fold/rotate-linear';
 import { emitOnlineHadamard } from '../graph/emit-online-hadamard';
 import { insertNodesBefore, replaceInputUses } from '../graph/onnx-nodes';
-import { createHadamard } from '../rotation/hadamard';
+import { transpose } from '../internal/dense';
+import { applyHadamard } from '../rotation/apply-hadamard';
+import { factorHadamard } from '../rotation/hadamard-factors';
 import { readProjectionWeight, writeProjectionWeight } from './projection-weights';
 
 function nodeNamed(model: OnnxModel, name: string): NodeProto {
@@ -44,13 +45,23 @@ function insertOn(
  */
 export function insertR4(model: OnnxModel, anatomy: DecoderAnatomy): string[] {
   const n = anatomy.config.intermediateSize;
-  const h = createHadamard(n).data;
-  const ht = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) ht[j * n + i] = h[i * n + j];
+  factorHadamard(n); // typed error before any edit when n has no Hadamard matrix
   return anatomy.layers.map((layer) => {
     const down: ProjectionAnatomy = layer.down;
     const { matrix, layout } = readProjectionWeight(model, down);
-    writeProjectionWeight(model, down, rotateLinearInput(matrix, { rows: n, cols: n, data: ht }, { layout }));
+    // W ← W H_nᵀ: every row w of the [out, in] weight becomes H_n w, i.e. the Kronecker transform of the row
+    // (K²·2^m + K·4^m per row instead of a dense n² product). For [in, out], transform the transpose's rows.
+    if (layout === 'out-in') {
+      writeProjectionWeight(model, down, applyHadamard(matrix));
+    } else {
+      const t = transpose(matrix.data, matrix.rows, matrix.cols);
+      const rotated = applyHadamard({ rows: matrix.cols, cols: matrix.rows, data: t });
+      writeProjectionWeight(model, down, {
+        rows: matrix.rows,
+        cols: matrix.cols,
+        data: transpose(rotated.data, matrix.cols, matrix.rows),
+      });
+    }
     const node = nodeNamed(model, down.node);
     // Only down_proj reads the rotated value (its weight now expects it); any other reader keeps the original.
     return insertOn(model, down.input, n, `/model/layers.${layer.index}/mlp/r4`, down.node, false, node);
