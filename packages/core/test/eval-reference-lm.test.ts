@@ -1,9 +1,9 @@
 // The harness against the trained reference model (packages/reference-lm) and its PyTorch golden outputs.
 // @x/reference-lm depends on @x/core, so core reads its files by path instead of importing it (no package cycle).
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, test, vi } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { runReadmeExample } from '../../../tools/readme-example';
 import { PASSKEY_FORMAT, parsePasskeyFormat } from '../src/eval/passkey-format';
 import { buildPasskeyPrompt } from '../src/eval/passkey-prompt';
 import {
@@ -87,20 +87,12 @@ describe.skipIf(!present)('reference model (packages/reference-lm)', () => {
   });
 
   test('the README "Evaluation" example runs and prints the golden continuation', async () => {
-    const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
-    const block = /## Evaluation[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
-    const source = block
-      .replace("from '@x/core'", `from '${join(import.meta.dirname, '..', 'src', 'index.ts')}'`)
-      .replaceAll("'../reference-lm", `'${root}`);
-    const file = join(mkdtempSync(join(tmpdir(), 'x-eval-readme-')), 'evaluation.ts');
-    writeFileSync(file, source);
-    const logs: unknown[][] = [];
-    const log = vi.spyOn(console, 'log').mockImplementation((...args) => void logs.push(args));
-    try {
-      await import(/* @vite-ignore */ file);
-    } finally {
-      log.mockRestore();
-    }
+    // The generated file sits next to the README, so the example's '../reference-lm/...' paths resolve as written.
+    const { logs } = await runReadmeExample({
+      readme: new URL('../README.md', import.meta.url),
+      section: 'Evaluation',
+      self: { name: '@x/core', entry: new URL('../src/index.ts', import.meta.url) },
+    });
     const short = golden.prompts.find((prompt) => prompt.name === 'short') as GoldenPrompt;
     expect(logs[0]).toEqual([tokenizer.decode(short.greedyIds.slice(0, 16))]);
     expect(logs[1][0]).toBe(2);

@@ -1,37 +1,27 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, expect, it, vi } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { runReadmeExample } from '../../../tools/readme-example';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const scratch = mkdtempSync(join(tmpdir(), 'x-core-readme-'));
+const readme = new URL('../README.md', import.meta.url);
+const self = { name: '@x/core', entry: new URL('../src/index.ts', import.meta.url) };
 afterAll(() => {
-  rmSync(scratch, { recursive: true, force: true });
   for (const name of ['tiny-mlp-edited.onnx', 'tiny-mlp-edited.onnx_data'])
     rmSync(join(tmpdir(), name), { force: true });
 });
 
 it('the README quick start runs and prints what it says', async () => {
-  const readme = readFileSync(resolve(here, '../README.md'), 'utf8');
-  const block = /## Quick start\s+```ts\n([\s\S]*?)```/.exec(readme)?.[1];
-  expect(block).toBeDefined();
-  const source = (block as string).replace("from '@x/core'", `from '${resolve(here, '../src/index.ts')}'`);
-  const file = join(scratch, 'quick-start.ts');
-  writeFileSync(file, source);
-  const logs: unknown[][] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...args) => void logs.push(args));
-  const table = vi.spyOn(console, 'table').mockImplementation(() => undefined);
-  try {
-    await import(/* @vite-ignore */ file);
-  } finally {
-    log.mockRestore();
-    table.mockRestore();
-  }
+  const { logs } = await runReadmeExample({ readme, section: 'Quick start', self });
   expect(logs[0]).toEqual([
     [1, 8],
     [1, 32],
   ]);
   expect(logs[1]).toEqual([['tiny-mlp-edited.onnx_data']]);
   expect(existsSync(join(tmpdir(), 'tiny-mlp-edited.onnx_data'))).toBe(true);
+});
+
+it('the README decoder builder and anatomy example runs and prints what it says', async () => {
+  const { logs } = await runReadmeExample({ readme, section: 'Decoder builder and anatomy', self });
+  expect(logs).toEqual([['model.layers.1.self_attn.k_proj.weight', 'gqa'], [true]]);
 });
