@@ -23,6 +23,20 @@ const model = new OnnxModel(
 );
 
 describe('KVTuner on a builder-made decoder', () => {
+  it('rejects a budget below 2 bits, no calibration and a residual length off the group grid', async () => {
+    const codes: string[] = [];
+    for (const options of [{ budget: 1.5 }, { residualLength: 48 }, { groups: 0 }]) {
+      await profileKvTuner(model, [[1, 2, 3]], options).catch((error) => codes.push(error.code));
+    }
+    await profileKvTuner(model, []).catch((error) => codes.push(error.code));
+    expect(codes).toEqual([
+      'KV_INVALID_OPTION',
+      'KV_INVALID_OPTION',
+      'KV_INVALID_OPTION',
+      'KV_INVALID_OPTION',
+    ]);
+  });
+
   it('measures every layer × pair, searches under the budget, and the kvtuner policy runs the chosen pairs', async () => {
     const rng = createRng(1);
     const calibration = [0, 1].map(() => Array.from({ length: 100 }, () => rng.int(64)));

@@ -101,5 +101,9 @@ describe('RazorAttention profiling on a builder-made decoder', () => {
     expect(await runProfileCommand([dir], io)).toBe(2);
     expect(await runProfileCommand([dir, '--razor', '--block-length', 'x'], io)).toBe(2);
     expect(await runProfileCommand([join(dir, 'missing'), '--razor'], io)).toBe(1);
+    // A probe longer than the model's context (config.json) is refused before any run.
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ max_position_embeddings: 30 }));
+    expect(await runProfileCommand([dir, '--razor', '--block-length', '12', '--repeats', '3'], io)).toBe(1);
+    expect(stderr).toContain('KV_INVALID_OPTION');
   });
 });

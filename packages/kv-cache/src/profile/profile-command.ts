@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BackendName, isXError, loadTokenizer, sampleCalibrationSet } from '@x/core';
-import { openModel } from './model-source';
 import { writeProfileJson } from './profile-file';
 import { profileKvTuner } from './profile-kvtuner';
 import { profileRazorHeads } from './profile-razor';
@@ -95,13 +94,12 @@ export async function runProfileCommand(
     }
     const outDir = (values['out-dir'] as string | undefined) ?? modelDir;
     const seed = number(values, 'seed', 0);
-    const model = await openModel(modelDir);
     const tokenizer = await loadTokenizer(modelDir).catch(() => undefined);
     const progress = (event: { phase: string; done: number; total: number }) =>
       io.stderr(`${event.phase} ${event.done}/${event.total}\n`);
     const summary: Record<string, unknown> = {};
     if (values.razor || both) {
-      const profile = await profileRazorHeads(model, {
+      const profile = await profileRazorHeads(modelDir, {
         blockLength: number(values, 'block-length', 500),
         repeats: number(values, 'repeats', 4),
         echoRatio: number(values, 'echo-ratio', 0.01),
@@ -127,7 +125,7 @@ export async function runProfileCommand(
         seqlen: number(values, 'seqlen', 512),
         seed,
       });
-      const profile = await profileKvTuner(model, calibration.sequences, {
+      const profile = await profileKvTuner(modelDir, calibration.sequences, {
         budget: number(values, 'budget', 3.25),
         groups: number(values, 'groups', 6),
         residualLength: number(values, 'residual-length', 128),

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   type Backend,
   type BackendName,
@@ -74,6 +76,17 @@ export function resolveProfileRazorOptions(
   };
 }
 
+/** `max_position_embeddings` of `<dir>/config.json`, if any. */
+async function readContextLength(dir: string): Promise<number | undefined> {
+  try {
+    const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const value = config.max_position_embeddings;
+    return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The probe: [BOS] + a block of random ids repeated `repeats` times. */
 export function buildRazorProbe(options: ResolvedProfileRazorOptions): number[] {
   const rng = createRng(options.seed);
@@ -100,6 +113,15 @@ export async function profileRazorHeads(
   const fingerprint = computeModelFingerprint(onnx);
   const resolved = resolveProfileRazorOptions(options, fingerprint.vocabSize);
   const probe = buildRazorProbe(resolved);
+  const context = typeof model === 'string' ? await readContextLength(model) : undefined;
+  if (context !== undefined && probe.length > context) {
+    throw invalidOption(
+      'profileRazorHeads',
+      'options.blockLength',
+      resolved.blockLength,
+      `small enough for the probe (${probe.length} tokens) to fit the model's context of ${context}`,
+    );
+  }
   const layout = {
     offset: resolved.bosId === null ? 0 : 1,
     blockLength: resolved.blockLength,
