@@ -1,15 +1,12 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { goldenPath, modelDir } from '@x/reference-lm';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/run-cli';
 
-// The trained reference model (packages/reference-lm) and its PyTorch golden greedy continuations.
-const modelDir = fileURLToPath(new URL('../../reference-lm/model', import.meta.url));
-const golden = JSON.parse(
-  readFileSync(fileURLToPath(new URL('../../reference-lm/golden.json', import.meta.url)), 'utf8'),
-);
+// The trained reference model and its PyTorch golden greedy continuations.
+const golden = JSON.parse(readFileSync(goldenPath, 'utf8'));
 const short = golden.prompts.find((prompt: { name: string }) => prompt.name === 'short');
 
 async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -75,5 +72,16 @@ describe('x-kv generate', () => {
     ]);
     expect(window.code).toBe(1);
     expect(window.stderr).toContain('KV_INVALID_OPTION');
+  });
+});
+
+describe('x-kv profile', () => {
+  it('is dispatched by the CLI: --help prints its usage, a missing model folder is a usage error', async () => {
+    const help = await cli(['profile', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('usage: x-kv profile');
+    const missing = await cli(['profile']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('usage: x-kv profile');
   });
 });

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isXError, loadTokenizer } from '@x/core';
 import { createKvPolicy } from '../policy/registry';
+import { PROFILE_USAGE, runProfileCommand } from '../profile/profile-command';
 import { createGenerator } from '../runtime/create-generator';
 import type { GenerationStep } from '../runtime/types';
 import { GENERATE_USAGE, parseGenerateArgs, UsageError } from './parse-generate-args';
@@ -14,7 +15,7 @@ export interface CliIo {
   interactive?: boolean;
 }
 
-const USAGE = `usage: x-kv <command>\n\ncommands:\n  generate   generate text with a KV policy\n\n${GENERATE_USAGE}`;
+const USAGE = `usage: x-kv <command>\n\ncommands:\n  generate   generate text with a KV policy\n  profile    profile retrieval heads (RazorAttention) and search KV bit widths (KVTuner)\n\n${GENERATE_USAGE}\n\n${PROFILE_USAGE}`;
 
 function mib(bytes: number): string {
   return `${(bytes / 1048576).toFixed(2)} MiB`;
@@ -34,6 +35,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stdout(`${USAGE}\n`);
       return command === undefined ? 2 : 0;
     }
+    if (command === 'profile') return await runProfileCommand(rest, io);
     if (command !== 'generate') throw new UsageError(`unknown command '${command}'`);
     const parsed = parseGenerateArgs(rest);
     if (parsed === 'help') {
