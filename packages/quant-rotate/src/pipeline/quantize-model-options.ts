@@ -46,6 +46,14 @@ export interface QuantizeModelOptions {
   activationBits?: 4 | 8 | 16;
   /** Clip ratio of the simulated 4-bit activations (DartQuant's a_clip). @defaultValue 0.9 */
   activationClip?: number;
+  /**
+   * K/V bits: 16 keeps K and V in float; 4 or 8 inserts fake-quant nodes (per token and per head, asymmetric,
+   * brief §7.4) on the key after RoPE and R3 and on the v_proj output, to study KV-cache quantization
+   * accuracy (QuaRot's W4A4KV4). Simulation only: the cache is still stored in float. @defaultValue 16
+   */
+  kvBits?: 4 | 8 | 16;
+  /** Clip ratio of the simulated K/V quantizer (the papers' K/V setting). @defaultValue 0.95 */
+  kvClip?: number;
   /** Quantize the LM head too (QuaRot keeps it in 16 bit). @defaultValue false */
   quantizeLmHead?: boolean;
   /** Token id sequences for GPTQ and DartQuant (e.g. 128 × 2048 WikiText-2 in the papers). */
@@ -74,6 +82,8 @@ export interface ResolvedQuantizeModelOptions {
   actOrder: boolean;
   activationBits: 4 | 8 | 16;
   activationClip: number;
+  kvBits: 4 | 8 | 16;
+  kvClip: number;
   quantizeLmHead: boolean;
   seed: number;
   backend: BackendName | 'auto';
@@ -119,6 +129,18 @@ export function resolveQuantizeModelOptions(
   }
   const activationClip = options.activationClip ?? 0.9;
   assertNumberInRange(activationClip, 'activationClip', Number.MIN_VALUE, 1);
+  const kvBits = options.kvBits ?? 16;
+  if (![4, 8, 16].includes(kvBits)) {
+    throw new QuantError(
+      'QUANT_UNSUPPORTED_BITS',
+      `quantizeModel: kvBits must be 4, 8 or 16, got ${kvBits}`,
+      {
+        details: { option: 'kvBits', bits: kvBits, supported: [4, 8, 16] },
+      },
+    );
+  }
+  const kvClip = options.kvClip ?? 0.95;
+  assertNumberInRange(kvClip, 'kvClip', Number.MIN_VALUE, 1);
   const groupSize = options.groupSize ?? 128;
   if (
     groupSize !== 0 &&
@@ -163,6 +185,8 @@ export function resolveQuantizeModelOptions(
     actOrder: options.actOrder ?? false,
     activationBits,
     activationClip,
+    kvBits,
+    kvClip,
     quantizeLmHead: options.quantizeLmHead ?? false,
     seed,
     backend: options.backend ?? 'auto',

@@ -25,7 +25,8 @@ import { createHessianAccumulator, type HessianAccumulator } from '../quant/hess
 import { foldNorms } from '../transform/fold-norms';
 import { fuseR1, fuseR2 } from '../transform/fuse-rotations';
 import { insertActivationFakeQuant } from '../transform/insert-activation-fake-quant';
-import { insertR3, insertR4 } from '../transform/insert-online-hadamards';
+import { insertKvFakeQuant } from '../transform/insert-kv-fake-quant';
+import { insertR3, insertR4, keyAfterRope } from '../transform/insert-online-hadamards';
 import { type ProjectionQuantReport, quantizeProjection } from '../transform/quantize-projections';
 import { untieEmbedding } from '../transform/untie-embedding';
 import { chooseFixedRotations, type Rotations } from './choose-rotations';
@@ -43,6 +44,8 @@ export interface QuantizeModelReport {
     method: ResolvedQuantizeModelOptions['rotate'];
     untied: boolean;
     r3: { applied: boolean; skippedLayers: number[] };
+    /** Simulated K/V quantization (`kvBits`); K is skipped where RoPE runs inside GroupQueryAttention. */
+    kv: { bits: number; keySkippedLayers: number[] };
     r4: { applied: boolean };
     dartquant?: DartQuantReport;
   };
@@ -86,6 +89,7 @@ export async function quantizeModel(
   let untied = false;
   let dartquant: DartQuantReport | undefined;
   let r3Skipped: number[] = [];
+  let r3Keys: (string | undefined)[] = [];
   let downInputs: string[] | undefined;
 
   if (rotating) {
@@ -124,7 +128,7 @@ export async function quantizeModel(
   }
   if (resolved.r4) downInputs = insertR4(work, anatomy);
   if (resolved.r3) {
-    r3Skipped = insertR3(work, anatomy);
+    ({ skipped: r3Skipped, keys: r3Keys } = insertR3(work, anatomy));
     if (r3Skipped.length > 0) {
       warnings.push(
         `R3 skipped in ${r3Skipped.length} layer(s): RoPE runs inside GroupQueryAttention (do_rotary=1)`,
@@ -209,6 +213,24 @@ export async function quantizeModel(
       });
     }
   }
+  // K after RoPE and R3, V at the v_proj output, per (token, head) (brief §7.4); last, like the A4 nodes.
+  const kvSkipped: number[] = [];
+  if (resolved.kvBits !== 16) {
+    const headDim = anatomy.config.headDim;
+    for (const layer of anatomy.layers) {
+      const scope = `/model/layers.${layer.index}/self_attn/kv_quant`;
+      const quant = { headDim, bits: resolved.kvBits, clipRatio: resolved.kvClip };
+      const key = r3Keys[layer.index] ?? keyAfterRope(work, layer);
+      if (key === undefined) kvSkipped.push(layer.index);
+      else insertKvFakeQuant(work, key, { ...quant, scope: `${scope}_k` });
+      insertKvFakeQuant(work, layer.v.output, { ...quant, scope: `${scope}_v` });
+    }
+    if (kvSkipped.length > 0) {
+      warnings.push(
+        `K quantization skipped in ${kvSkipped.length} layer(s): RoPE runs inside GroupQueryAttention (do_rotary=1)`,
+      );
+    }
+  }
   if (resolved.weightBits !== 16) pruneDeadNodes(work);
 
   return {
@@ -221,6 +243,7 @@ export async function quantizeModel(
         untied,
         r3: { applied: resolved.r3 && r3Skipped.length < anatomy.layers.length, skippedLayers: r3Skipped },
         r4: { applied: resolved.r4 },
+        kv: { bits: resolved.kvBits, keySkippedLayers: kvSkipped },
         ...(dartquant ? { dartquant } : {}),
       },
       projections,

@@ -111,23 +111,34 @@ function ropeOutput(
   );
 }
 
+/** The key after RoPE in `layer`, or undefined where RoPE runs inside GroupQueryAttention. */
+export function keyAfterRope(model: OnnxModel, layer: LayerAnatomy): string | undefined {
+  return ropeOutput(model, layer, layer.k);
+}
+
 /**
  * R3 on q and k after RoPE in every layer. Returns the layers skipped because RoPE runs inside the
- * attention op (fused GQA with do_rotary=1), where there is no value to rotate.
+ * attention op (fused GQA with do_rotary=1), where there is no value to rotate, and per layer the rotated
+ * key that attention now reads (undefined where skipped).
  */
-export function insertR3(model: OnnxModel, anatomy: DecoderAnatomy): number[] {
+export function insertR3(
+  model: OnnxModel,
+  anatomy: DecoderAnatomy,
+): { skipped: number[]; keys: (string | undefined)[] } {
   const skipped: number[] = [];
+  const keys: (string | undefined)[] = [];
   const hd = anatomy.config.headDim;
   for (const layer of anatomy.layers) {
     const targets = [layer.q, layer.k].map((p) => ropeOutput(model, layer, p));
     if (targets.some((t) => t === undefined)) {
       skipped.push(layer.index);
+      keys.push(undefined);
       continue;
     }
-    targets.forEach((value, i) => {
+    const outputs = targets.map((value, i) => {
       const readers = (model.graph().node ?? []).filter((n) => (n.input ?? []).includes(value!));
       const first = readers[0]?.name ?? undefined;
-      insertOn(
+      return insertOn(
         model,
         value!,
         hd,
@@ -136,6 +147,7 @@ export function insertR3(model: OnnxModel, anatomy: DecoderAnatomy): number[] {
         true,
       );
     });
+    keys.push(outputs[1]);
   }
-  return skipped;
+  return { skipped, keys };
 }
