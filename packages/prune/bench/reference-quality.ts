@@ -2,7 +2,7 @@
  * Quality on the trained reference LM (@x/reference-lm, 9.2M-parameter Llama): held-out perplexity of the dense model
  * and of each pruning setting, one JSON line per row (each beside the dense baseline, same process).
  * Run: `node --conditions=@x/source --import tsx bench/reference-quality.ts [maxWindows] [samples]`
- * (`ONLY='wanda 50%,sparsegpt 50%'` picks rows).
+ * (`ONLY='wanda 50%,sparsegpt 50%'` picks rows, `SKIP=...` leaves some out).
  * Protocol: calibration = `samples` windows of 512 tokens from data/calibration.txt (seed 0); perplexity on
  * data/heldout.txt, non-overlapping 512-token windows (the first `maxWindows`), core's `evaluatePerplexity`.
  */
@@ -45,37 +45,67 @@ async function perplexity(model: OnnxModel): Promise<number> {
 const dense = await readModel(join(modelDir, 'onnx', 'model.onnx'));
 const densePpl = await perplexity(dense);
 emit({ bench: 'reference-quality', run: 'dense', ppl: Number(densePpl.toFixed(3)), maxWindows, seqlen });
-const runs: [string, PruneModelOptions][] = [
-  ['magnitude 50%', { method: 'magnitude', sparsity: 0.5 }],
-  ['wanda 50%', { method: 'wanda', sparsity: 0.5 }],
-  ['wanda+dsnot 50%', { method: 'wanda', sparsity: 0.5, dsnot: true }],
-  ['sparsegpt 50%', { method: 'sparsegpt', sparsity: 0.5 }],
-  ['sparsegpt+dsnot 50%', { method: 'sparsegpt', sparsity: 0.5, dsnot: true }],
-  ['wanda 2:4', { method: 'wanda', sparsity: '2:4' }],
-  ['sparsegpt 2:4', { method: 'sparsegpt', sparsity: '2:4' }],
-  ['wanda 60%', { method: 'wanda', sparsity: 0.6 }],
-  ['wanda+owl 60%', { method: 'wanda', sparsity: 0.6, allocation: 'owl' }],
-  ['wanda+dsnot 60%', { method: 'wanda', sparsity: 0.6, dsnot: true }],
-  ['sparsegpt 60%', { method: 'sparsegpt', sparsity: 0.6 }],
-  // DSnoT's T = 50 swaps per row was set for rows of 4096+ inputs; these rows have 256-768.
-  ['wanda+dsnot T=4 50%', { method: 'wanda', sparsity: 0.5, dsnot: { maxCycles: 4 } }],
-  ['wanda+dsnot sign-check 50%', { method: 'wanda', sparsity: 0.5, dsnot: { sameSignCheck: true } }],
+// The acceptance grid: each method with and without DSnoT at 50/60/70% and 2:4, 4:8 (DSnoT at its official
+// defaults, θ scaled to 512-token sequences below), then the rows of the DSnoT investigation (README).
+const patterns: [string, PruneModelOptions['sparsity']][] = [
+  ['50%', 0.5],
+  ['60%', 0.6],
+  ['70%', 0.7],
+  ['2:4', '2:4'],
+  ['4:8', '4:8'],
 ];
+const runs: [string, PruneModelOptions][] = [];
+for (const methods of [['wanda', 'sparsegpt'], ['magnitude']] as const) {
+  for (const [label, sparsity] of patterns) {
+    for (const method of methods) {
+      runs.push([`${method} ${label}`, { method, sparsity }]);
+      runs.push([`${method}+dsnot ${label}`, { method, sparsity, dsnot: true }]);
+    }
+  }
+}
+runs.push(
+  ['wanda+owl 60%', { method: 'wanda', sparsity: 0.6, allocation: 'owl' }],
+  // DSnoT's T = 50 swaps per row was set for rows of 4096+ inputs; these rows have 256-768 (T = 50·in/4096 ≈ 3-9).
+  ['wanda+dsnot T=4 50%', { method: 'wanda', sparsity: 0.5, dsnot: { maxCycles: 4 } }],
+  ['wanda+dsnot T=4 60%', { method: 'wanda', sparsity: 0.6, dsnot: { maxCycles: 4 } }],
+  ['wanda+dsnot T=4 70%', { method: 'wanda', sparsity: 0.7, dsnot: { maxCycles: 4 } }],
+  ['wanda+dsnot sign-check 50%', { method: 'wanda', sparsity: 0.5, dsnot: { sameSignCheck: true } }],
+  ['wanda+dsnot sign-check 60%', { method: 'wanda', sparsity: 0.6, dsnot: { sameSignCheck: true } }],
+  ['wanda+dsnot no_skip 60%', { method: 'wanda', sparsity: 0.6, dsnot: { skipLayer: 'no_skip' } }],
+);
+const MEASURED = 'magnitude+dsnot 50%,wanda+dsnot 50%,wanda+dsnot 60%,wanda+dsnot 2:4,wanda+dsnot T=4 60%';
 for (const [run, options] of runs) {
   if (process.env.ONLY && !process.env.ONLY.split(',').includes(run)) continue;
+  if (process.env.SKIP?.split(',').includes(run)) continue;
   const { model, report } = await pruneModel(dense, {
     ...options,
     calibration,
     backend,
-    measureError: false,
+    // DSnoT rows: the per-linear reconstruction error (2/n)‖(W−Ŵ)Xᵀ‖² before (initial) and after (final) DSnoT.
+    // (measureError accumulates a float64 in² Hessian per linear input: slow; `MEASURE='all'` for every DSnoT row).
+    measureError:
+      Boolean(options.dsnot) &&
+      (process.env.MEASURE === 'all' || (process.env.MEASURE ?? MEASURED).split(',').includes(run)),
     // θ is in token-sum units of 2048-token sequences (brief §3.3 B3): scale it to 512.
     ...(options.dsnot
       ? {
-          dsnot: { ...(options.dsnot === true ? {} : options.dsnot), updateThreshold: (0.1 * seqlen) / 2048 },
+          dsnot: {
+            updateThreshold: (0.1 * seqlen) / 2048,
+            ...(options.dsnot === true ? {} : options.dsnot),
+          },
         }
       : {}),
   });
   const ppl = await perplexity(model);
+  const refined = report.linears.filter((linear) => linear.dsnot && linear.reconstructionError);
+  // DSnoT's own objective: the rows' expected error Σ_i |ε_i| (token-sum units), before/after, summed over linears.
+  const objective = report.linears.filter((linear) => linear.dsnot && linear.dsnotError);
+  const sumOf = (key: 'expectedErrorBefore' | 'expectedErrorAfter' | 'swaps') =>
+    objective.reduce((total, linear) => total + (linear.dsnotError?.[key] ?? 0), 0);
+  const errorRatios = refined.map((linear) => {
+    const error = linear.reconstructionError as { initial: number; final: number };
+    return error.final / Math.max(error.initial, 1e-30);
+  });
   emit({
     bench: 'reference-quality',
     run,
@@ -86,5 +116,36 @@ for (const [run, options] of runs) {
     pruneSeconds: Number(report.timings.totalSeconds.toFixed(1)),
     calibration: `${samples}x${seqlen}`,
     maxWindows,
+    ...(objective.length > 0
+      ? {
+          dsnotExpectedErrorBefore: Number(sumOf('expectedErrorBefore').toPrecision(4)),
+          dsnotExpectedErrorAfter: Number(sumOf('expectedErrorAfter').toPrecision(4)),
+          dsnotSwapsPerRow: Number(
+            (sumOf('swaps') / objective.reduce((total, linear) => total + linear.rows, 0)).toFixed(2),
+          ),
+        }
+      : {}),
+    ...(refined.length > 0
+      ? {
+          dsnotLinears: refined.length,
+          // Reconstruction error after/before DSnoT, over the refined linears: geometric mean, and how many rose.
+          reconstructionErrorRatio: Number(
+            Math.exp(
+              errorRatios.reduce((sum, ratio) => sum + Math.log(ratio), 0) / errorRatios.length,
+            ).toFixed(4),
+          ),
+          reconstructionErrorRaised: errorRatios.filter((ratio) => ratio > 1).length,
+          // Per linear: total error before, after DSnoT; its mean part (what DSnoT steers) before, after.
+          perLinear: refined.map((linear) => [
+            `${linear.layer}.${linear.projection}`,
+            ...[
+              linear.reconstructionError?.initial,
+              linear.reconstructionError?.final,
+              linear.reconstructionError?.initialMean,
+              linear.reconstructionError?.finalMean,
+            ].map((value) => Number((value ?? Number.NaN).toPrecision(4))),
+          ]),
+        }
+      : {}),
   });
 }

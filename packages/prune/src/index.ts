@@ -58,6 +58,7 @@ export {
   sparseGptMethod,
 } from './methods/sparsegpt';
 export { scoreWanda, wandaMethod } from './methods/wanda';
+export { meanReconstructionError } from './metrics/mean-reconstruction-error';
 export { reconstructionErrorFromHessian } from './metrics/reconstruction-error';
 export type { CalibrationFileOptions } from './model/calibration-file';
 export { loadCalibrationFile } from './model/calibration-file';

@@ -4,6 +4,7 @@ import { checkPattern, checkWeightMatrix } from '../internal/validate';
 import { applyMask, maskSparsity } from '../mask/apply';
 import { selectNmMask } from '../mask/n-m';
 import { selectRowMask } from '../mask/unstructured';
+import { meanReconstructionError } from '../metrics/mean-reconstruction-error';
 import { reconstructionErrorFromHessian } from '../metrics/reconstruction-error';
 import type { PruneMask, SparsityPattern, WeightMatrix } from '../types';
 import { type DsnotOptions, type ResolvedDsnotOptions, refineMaskDsnot, resolveDsnotOptions } from './dsnot';
@@ -61,7 +62,16 @@ export interface PruneLinearResult {
    * With the `hessian` statistic: `Σ_i δ_iᵀ H δ_i = (2/n)‖(W − Ŵ)Xᵀ‖²` of the method's result (`initial`, before
    * DSnoT) and of the returned weights (`final`).
    */
-  readonly reconstructionError?: { readonly initial: number; readonly final: number };
+  readonly reconstructionError?: {
+    readonly initial: number;
+    readonly final: number;
+    /**
+     * With the `moments` statistic too (DSnoT): the parts of `initial`/`final` carried by the inputs' mean,
+     * `Σ_i 2L·(δ_i·μ)²` (`meanReconstructionError`), the only part DSnoT's ε steers.
+     */
+    readonly initialMean?: number;
+    readonly finalMean?: number;
+  };
   readonly options: ResolvedPruneLinearOptions;
 }
 
@@ -167,6 +177,15 @@ export function pruneLinear(
     const finalError =
       final === initial.weight ? initialError : sum(reconstructionErrorFromHessian(weight, final, hessian));
     reconstructionError = { initial: initialError, final: finalError };
+    const moments = statistics?.moments;
+    if (moments && moments.samples > 0) {
+      const length = moments.tokens / moments.samples;
+      reconstructionError = {
+        ...reconstructionError,
+        initialMean: sum(meanReconstructionError(weight, initial.weight, moments.mean, length)),
+        finalMean: sum(meanReconstructionError(weight, final, moments.mean, length)),
+      };
+    }
   }
   return {
     weight: final,

@@ -17,7 +17,13 @@ export interface PrunedLinearReport {
   /** DSnoT's expected error `Σ_i |ε_i|` before/after and its swaps. */
   dsnotError?: { expectedErrorBefore: number; expectedErrorAfter: number; swaps: number };
   /** `(2/n)‖(W − Ŵ)Xᵀ‖²` of the method's result (`initial`) and of what was written (`final`); with measureError. */
-  reconstructionError?: { initial: number; final: number };
+  reconstructionError?: {
+    initial: number;
+    final: number;
+    /** DSnoT linears: the parts of initial/final carried by the inputs' mean (what DSnoT's ε steers). */
+    initialMean?: number;
+    finalMean?: number;
+  };
   seconds: number;
 }
 
