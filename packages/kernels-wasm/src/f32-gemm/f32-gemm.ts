@@ -1,6 +1,7 @@
 /**
  * C[m, n] = A[m, k] · B[k, n] (+ bias) on weights packed by `packF32Gemm`. Uses the relaxed-SIMD
- * FMA variant when the instance was loaded with isa 'relaxed', else the SIMD128 4x8 kernel.
+ * FMA variant when the instance was loaded with isa 'relaxed', else a SIMD128 4x8 kernel
+ * (`f32GemmVariantsFor` gives the order).
  * m = 1 is a GEMV (the 1x8 tile).
  */
 import { KernelError } from '../errors';
@@ -28,12 +29,22 @@ export interface F32GemmOptions {
 /**
  * Variant order per host, as XNNPACK picks (sparse-attn-kernels.md §9.1): "loadsplat" on x86
  * (broadcast loads keep shuffles off the FP ports; measured 1.2-1.5x faster here), "splat" elsewhere
- * (ARM; not measured in this repo). Relaxed FMA first when the module has it.
+ * (ARM; not measured in this repo). Relaxed FMA first when the module has it. For SIMD128 on x86 the
+ * "loadsplat_offsets" build of the same 4x8 tile comes first: it addresses loads through wasm offset
+ * immediates (3 fewer x86 instructions per k step, see csrc/f32-gemm/f32-gemm-loadsplat-offsets.inc)
+ * and measured 1.08-1.10x the plain loadsplat kernel at 512^3 and 1024^3 (process CPU time, Node 20,
+ * Zen 4; README). The relaxed FMA kernel gains nothing from it and keeps plain loadsplat.
  */
 export function f32GemmVariantsFor(kernels: Kernels): string[] {
   const x86 = kernels.kernel('xk_host_is_x86')() === 1;
-  const flavour = x86 ? 'loadsplat' : 'splat';
-  return [`xk_f32_gemm_4x8_relaxedsimd_${flavour}`, `xk_f32_gemm_4x8_wasmsimd_${flavour}`];
+  if (x86) {
+    return [
+      'xk_f32_gemm_4x8_relaxedsimd_loadsplat',
+      'xk_f32_gemm_4x8_wasmsimd_loadsplat_offsets',
+      'xk_f32_gemm_4x8_wasmsimd_loadsplat',
+    ];
+  }
+  return ['xk_f32_gemm_4x8_relaxedsimd_splat', 'xk_f32_gemm_4x8_wasmsimd_splat'];
 }
 
 const chosen = new WeakMap<Kernels, string>();
