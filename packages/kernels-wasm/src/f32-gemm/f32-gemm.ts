@@ -32,8 +32,8 @@ export interface F32GemmOptions {
  * (ARM; not measured in this repo). Relaxed FMA first when the module has it. For SIMD128 on x86 the
  * "loadsplat_offsets" build of the same 4x8 tile comes first: it addresses loads through wasm offset
  * immediates (3 fewer x86 instructions per k step, see csrc/f32-gemm/f32-gemm-loadsplat-offsets.inc)
- * and measured 1.08-1.10x the plain loadsplat kernel at 512^3 and 1024^3 (process CPU time, Node 20,
- * Zen 4; README). The relaxed FMA kernel gains nothing from it and keeps plain loadsplat.
+ * and measured 1.07x / 1.09x the plain loadsplat kernel at 512^3 / 1024^3 (medians of 7 runs, process
+ * CPU time, Node 20, Zen 4; README). The relaxed FMA kernel gains nothing from it and keeps plain loadsplat.
  */
 export function f32GemmVariantsFor(kernels: Kernels): string[] {
   const x86 = kernels.kernel('xk_host_is_x86')() === 1;
