@@ -36,8 +36,21 @@ export { applyMask, maskSparsity, rowSparsity } from './mask/apply';
 export { isNmMask, selectNmMask } from './mask/n-m';
 export { formatSparsityPattern, parseSparsityPattern, patternSparsity } from './mask/pattern';
 export { prunedPerRow, selectMatrixMask, selectRowMask } from './mask/unstructured';
-export type { DsnotInput, DsnotOptions, DsnotResult, DsnotSkip, ResolvedDsnotOptions } from './methods/dsnot';
-export { dsnotSkips, refineMaskDsnot, resolveDsnotOptions } from './methods/dsnot';
+export type {
+  DsnotCycleScaling,
+  DsnotInput,
+  DsnotOptions,
+  DsnotResult,
+  DsnotSkip,
+  ResolvedDsnotOptions,
+} from './methods/dsnot';
+export {
+  DSNOT_REFERENCE_ROW_WIDTH,
+  dsnotCyclesForWidth,
+  dsnotSkips,
+  refineMaskDsnot,
+  resolveDsnotOptions,
+} from './methods/dsnot';
 export type { MagnitudeOptions } from './methods/magnitude';
 export { magnitudeMethod, resolveMagnitudeOptions, scoreMagnitude } from './methods/magnitude';
 export type { PruneLayerResult, PruneMethod } from './methods/method';

@@ -35,6 +35,8 @@ describe('x-prune', () => {
         '--method',
         'wanda',
         '--dsnot',
+        '--dsnot-cycles',
+        'row-width',
         '--sparsity',
         '0.6',
         '--calibration',
@@ -51,6 +53,7 @@ describe('x-prune', () => {
     expect(code).toBe(0);
     const report = JSON.parse(run.stdout()) as PruneReport;
     expect(report.options.method).toBe('wanda');
+    expect(report.options.dsnot).toMatchObject({ scaleMaxCycles: 'row-width', maxCycles: 50 });
     expect(report.calibrationSource).toMatchObject({ samples: 4, seqlen: 12, seed: 0 });
     expect(report.linears).toHaveLength(21);
     for (const linear of report.linears) expect(linear.sparsity).toBeCloseTo(0.59375, 12); // floor(0.6·32)/32, floor(0.6·64)/64

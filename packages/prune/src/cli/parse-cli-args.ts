@@ -14,6 +14,7 @@ Prunes <model-dir>/onnx/model.onnx (a Llama-family decoder) and writes <dir> in 
   --allocation <kind>       uniform (default) | owl (outlier-weighted, lambda 0.08, M 5) | losa (CKA importance)
   --dsnot                   refine masks with DSnoT (paper defaults: 50 cycles, threshold 0.1)
   --dsnot-skip <part>       mlp (default, as the official code) | self_attn | no_skip
+  --dsnot-cycles <scaling>  none (default: T = 50 on every row) | row-width (T = 50·in/4096, for narrow models)
   --calibration <file>      text (tokenized with the folder's tokenizer.json) or a .json of token-id arrays
   --samples <n>             calibration sequences (default 64)
   --seqlen <n>              tokens per sequence (default 512)
@@ -71,6 +72,10 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (skip !== undefined && !['mlp', 'self_attn', 'no_skip'].includes(skip)) {
     throw new UsageError(`--dsnot-skip must be mlp, self_attn or no_skip, got ${skip}`);
   }
+  const cycles = values['dsnot-cycles'];
+  if (cycles !== undefined && cycles !== 'none' && cycles !== 'row-width') {
+    throw new UsageError(`--dsnot-cycles must be none or row-width, got ${cycles}`);
+  }
   const backend = values.backend;
   if (backend !== undefined && backend !== 'node' && backend !== 'web') {
     throw new UsageError(`--backend must be node or web, got ${backend}`);
@@ -88,7 +93,9 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
     method: values.method ?? 'wanda',
     sparsity,
     allocation: (allocation as 'uniform' | 'owl' | 'losa' | undefined) ?? 'uniform',
-    dsnot: values.dsnot ? { skipLayer: (skip ?? 'mlp') as DsnotSkip } : false,
+    dsnot: values.dsnot
+      ? { skipLayer: (skip ?? 'mlp') as DsnotSkip, scaleMaxCycles: cycles ?? 'none' }
+      : false,
     layers,
     backend: (backend as BackendName | undefined) ?? { prefer: ['node', 'web'] },
     threads: integer(values.threads, '--threads'),
@@ -117,6 +124,7 @@ function parse(argv: readonly string[]) {
       dsnot: { type: 'boolean' },
       allocation: { type: 'string' },
       'dsnot-skip': { type: 'string' },
+      'dsnot-cycles': { type: 'string' },
       calibration: { type: 'string' },
       samples: { type: 'string' },
       seqlen: { type: 'string' },

@@ -4,7 +4,7 @@ import { createLayerStatisticsAccumulator, type LayerStatistics } from '../calib
 import { applyMask, rowSparsity } from '../mask/apply';
 import { isNmMask } from '../mask/n-m';
 import type { SparsityPattern } from '../types';
-import { dsnotSkips, refineMaskDsnot } from './dsnot';
+import { dsnotCyclesForWidth, dsnotSkips, refineMaskDsnot } from './dsnot';
 import { wandaMethod } from './wanda';
 
 const rows = 8;
@@ -163,6 +163,22 @@ describe('dsnot', () => {
       expect(result.errorAfter[i]).toBeCloseTo(e, 9);
       expect(Math.sign(result.errorAfter[i])).toBe(Math.sign(result.errorBefore[i]) || Math.sign(e));
     });
+  });
+
+  it("scaleMaxCycles 'row-width' equals T = round(50 · in / 4096) on a narrow layer; 'none' keeps T", () => {
+    const { weight, statistics } = setup(27);
+    const pattern = { kind: 'unstructured', sparsity: 0.5 } as const;
+    const initial = wandaMethod.prune(weight, statistics, pattern).mask;
+    const input = { weight, mask: initial, pattern, statistics };
+    const scaledCycles = dsnotCyclesForWidth(50, columns, 'row-width');
+    expect(scaledCycles).toBe(Math.max(1, Math.round((50 * columns) / 4096)));
+    expect(dsnotCyclesForWidth(50, 8192, 'row-width')).toBe(50);
+    expect(dsnotCyclesForWidth(50, 300, 'none')).toBe(50);
+    const scaled = refineMaskDsnot(input, { scaleMaxCycles: 'row-width', updateThreshold: 0 });
+    expect(scaled.mask).toEqual(refineMaskDsnot(input, { maxCycles: scaledCycles, updateThreshold: 0 }).mask);
+    expect(Math.max(...scaled.swaps)).toBeLessThanOrEqual(scaledCycles);
+    expect(Math.max(...refineMaskDsnot(input, { updateThreshold: 0 }).swaps)).toBeGreaterThan(scaledCycles);
+    expect(() => refineMaskDsnot(input, { scaleMaxCycles: 'x' as 'none' })).toThrow(/scaleMaxCycles/);
   });
 
   it('zero cycles leave the mask as it was; the skip policy follows skip_layer', () => {

@@ -20,6 +20,26 @@ export interface DsnotOptions {
    * @defaultValue false
    */
   sameSignCheck?: boolean;
+  /**
+   * `'row-width'`: T per linear is `min(T, max(1, round(T · in / 4096)))`, the official T = 50 scaled from the
+   * 4096-input rows of LLaMA-7B it was set on to this linear's row width (`in` inputs). Not in the paper: on
+   * narrow rows (hundreds of inputs) T = 50 swaps replace a large share of a row's mask and raise the layer's
+   * reconstruction error (README, "DSnoT on a small model"). `'none'` keeps T for every width (the official code).
+   * @defaultValue 'none'
+   */
+  scaleMaxCycles?: DsnotCycleScaling;
+}
+
+/** How T follows the row width (`DsnotOptions.scaleMaxCycles`). */
+export type DsnotCycleScaling = 'none' | 'row-width';
+
+/** The row width (LLaMA-7B's hidden size) DSnoT's T = 50 was set on; `'row-width'` scales T from it. */
+export const DSNOT_REFERENCE_ROW_WIDTH = 4096;
+
+/** T for a row of `columns` inputs under `scaling` (`DsnotOptions.scaleMaxCycles`). */
+export function dsnotCyclesForWidth(maxCycles: number, columns: number, scaling: DsnotCycleScaling): number {
+  if (scaling === 'none' || maxCycles === 0) return maxCycles;
+  return Math.min(maxCycles, Math.max(1, Math.round((maxCycles * columns) / DSNOT_REFERENCE_ROW_WIDTH)));
 }
 
 export type ResolvedDsnotOptions = Required<DsnotOptions>;
@@ -30,7 +50,11 @@ export function resolveDsnotOptions(options: DsnotOptions = {}): ResolvedDsnotOp
     updateThreshold: options.updateThreshold ?? 0.1,
     varianceExponent: options.varianceExponent ?? 1,
     sameSignCheck: options.sameSignCheck ?? false,
+    scaleMaxCycles: options.scaleMaxCycles ?? 'none',
   };
+  if (resolved.scaleMaxCycles !== 'none' && resolved.scaleMaxCycles !== 'row-width') {
+    throw invalidOption('scaleMaxCycles', "must be 'none' or 'row-width'", resolved.scaleMaxCycles);
+  }
   if (!Number.isInteger(resolved.maxCycles) || resolved.maxCycles < 0) {
     throw invalidOption(
       'maxCycles',
@@ -81,6 +105,7 @@ const sign = (value: number): number => (value > 0 ? 1 : value < 0 ? -1 : 0);
  *  - prune (unstructured): the kept weight of opposite contribution sign with the smallest Wanda score.
  *  - prune (N:M): the not-yet-swapped kept weight with the smallest initial score inside the regrown weight's M-block.
  *  - a row stops when |ε| <= θ, after T cycles, or (N:M, or `sameSignCheck`) when ε would change sign.
+ *  - optional (not in the paper): T scaled to the row width (`scaleMaxCycles: 'row-width'`).
  * Fix of B5 (stated deviation): a row also stops when no sign-correct candidate is left, so the official code's
  * pointer overrun (which regrows an already-kept weight and changes the sparsity) cannot happen.
  */
@@ -103,7 +128,8 @@ export function refineMaskDsnot(input: DsnotInput, options: DsnotOptions = {}): 
   const errorBefore = new Float64Array(rows);
   const errorAfter = new Float64Array(rows);
   const swaps = new Uint32Array(rows);
-  const { maxCycles, updateThreshold, varianceExponent, sameSignCheck } = resolved;
+  const { updateThreshold, varianceExponent, sameSignCheck } = resolved;
+  const maxCycles = dsnotCyclesForWidth(resolved.maxCycles, columns, resolved.scaleMaxCycles);
   const varianceFactor = new Float64Array(columns);
   for (let j = 0; j < columns; j++) varianceFactor[j] = (variance[j] + 1e-12) ** varianceExponent;
 
