@@ -74,6 +74,33 @@ const configs: [string, QuantizeModelOptions | undefined][] = [
     { rotate: 'dartquant', weightBits: 4, activationBits: 4, gptq: true, calibration, dartquant },
   ],
   ['w4-gptq', { rotate: 'none', weightBits: 4, gptq: true, calibration }],
+  // Per output channel (groupSize 0), as in QuaRot/SpinQuant's main tables.
+  ['pc-w4-rtn', { rotate: 'none', weightBits: 4, groupSize: 0 }],
+  ['pc-w4-hadamard-rtn', { rotate: 'hadamard', weightBits: 4, groupSize: 0 }],
+  // W4A8: real int8 activations inside MatMulNBits (accuracy_level 4), one row per rotation.
+  ['w4a8-rtn', { rotate: 'none', weightBits: 4, activationBits: 8 }],
+  ['w4a8-orthogonal-rtn', { rotate: 'orthogonal', weightBits: 4, activationBits: 8 }],
+  ['w4a8-hadamard-rtn', { rotate: 'hadamard', weightBits: 4, activationBits: 8 }],
+  ['w4a8-dartquant-rtn', { rotate: 'dartquant', weightBits: 4, activationBits: 8, calibration, dartquant }],
+  // W4A4 with every rotation under RTN (the rotation comparison without GPTQ's compensation).
+  ['w4a4-orthogonal-rtn (simulated)', { rotate: 'orthogonal', weightBits: 4, activationBits: 4 }],
+  [
+    'w4a4-dartquant-rtn (simulated)',
+    { rotate: 'dartquant', weightBits: 4, activationBits: 4, calibration, dartquant },
+  ],
+  // W4A4KV4: K (after RoPE and R3) and V fake-quantized per token and head, 4-bit asymmetric, clip 0.95.
+  ['w4a4kv4-rtn (simulated)', { rotate: 'none', weightBits: 4, activationBits: 4, kvBits: 4 }],
+  [
+    'w4a4kv4-orthogonal-rtn (simulated)',
+    { rotate: 'orthogonal', weightBits: 4, activationBits: 4, kvBits: 4 },
+  ],
+  ['w4a4kv4-hadamard-rtn (simulated)', { rotate: 'hadamard', weightBits: 4, activationBits: 4, kvBits: 4 }],
+  [
+    'w4a4kv4-dartquant-rtn (simulated)',
+    { rotate: 'dartquant', weightBits: 4, activationBits: 4, kvBits: 4, calibration, dartquant },
+  ],
+  ['pc-w4-gptq', { rotate: 'none', weightBits: 4, groupSize: 0, gptq: true, calibration }],
+  ['pc-w4-hadamard-gptq', { rotate: 'hadamard', weightBits: 4, groupSize: 0, gptq: true, calibration }],
 ];
 
 // Read the export directly when core's anatomy understands it; otherwise rebuild it from its trained weights
@@ -113,7 +140,7 @@ emit({
     protocol: 'golden.json perplexity protocol, first windows',
   },
   calibration: { sequences: calibration.sequences.length, seqlen },
-  note: 'weights symmetric, groupSize 128; W4A4 is simulated (fake-quant nodes): its throughput is not a speed claim',
+  note: 'weights symmetric, groupSize 128 (pc-: per channel); W4A4 and KV4 are simulated (fake-quant nodes): its throughput is not a speed claim',
   source,
   ...(goldenMaxDiff === undefined ? {} : { goldenLastLogitsMaxDiff: goldenMaxDiff }),
 });
