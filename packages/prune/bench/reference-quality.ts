@@ -80,12 +80,21 @@ runs.push(
       dsnot: { scaleMaxCycles: 'row-width' },
     },
   ]),
+  // The official N:M path may prune a same-sign weight (|ε| grows); the option this investigation added forbids it.
+  [
+    'wanda+dsnot opposite-sign 2:4',
+    { method: 'wanda', sparsity: '2:4', dsnot: { nmPruneCandidate: 'opposite-sign' } },
+  ],
+  [
+    'wanda+dsnot opposite-sign 4:8',
+    { method: 'wanda', sparsity: '4:8', dsnot: { nmPruneCandidate: 'opposite-sign' } },
+  ],
   ['wanda+dsnot sign-check 50%', { method: 'wanda', sparsity: 0.5, dsnot: { sameSignCheck: true } }],
   ['wanda+dsnot sign-check 60%', { method: 'wanda', sparsity: 0.6, dsnot: { sameSignCheck: true } }],
   ['wanda+dsnot no_skip 60%', { method: 'wanda', sparsity: 0.6, dsnot: { skipLayer: 'no_skip' } }],
 );
 const MEASURED =
-  'magnitude+dsnot 50%,wanda+dsnot 50%,wanda+dsnot 60%,wanda+dsnot 2:4,wanda+dsnot T=4 60%,wanda+dsnot row-width T 60%';
+  'magnitude+dsnot 50%,wanda+dsnot 50%,wanda+dsnot 60%,wanda+dsnot 2:4,wanda+dsnot T=4 60%,wanda+dsnot row-width T 60%,wanda+dsnot opposite-sign 2:4';
 for (const [run, options] of runs) {
   if (process.env.ONLY && !process.env.ONLY.split(',').includes(run)) continue;
   if (process.env.SKIP?.split(',').includes(run)) continue;

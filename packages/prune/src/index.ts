@@ -39,6 +39,7 @@ export { prunedPerRow, selectMatrixMask, selectRowMask } from './mask/unstructur
 export type {
   DsnotCycleScaling,
   DsnotInput,
+  DsnotNmPruneCandidate,
   DsnotOptions,
   DsnotResult,
   DsnotSkip,

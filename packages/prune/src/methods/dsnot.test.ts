@@ -165,6 +165,30 @@ describe('dsnot', () => {
     });
   });
 
+  it.each([
+    [2, 4],
+    [4, 8],
+  ])(
+    "%i:%i with nmPruneCandidate 'opposite-sign': |ε| never grows per row, pattern and bookkeeping hold",
+    (n, m) => {
+      const { weight, statistics } = setup(40 + n);
+      const pattern = { kind: 'nm', n, m } as const;
+      const initial = wandaMethod.prune(weight, statistics, pattern).mask;
+      const scores = wandaMethod.score(weight, statistics);
+      const input = { weight, mask: initial, pattern, statistics, scores };
+      const result = refineMaskDsnot(input, { nmPruneCandidate: 'opposite-sign', updateThreshold: 0 });
+      expect(isNmMask(result.mask, rows, columns, n, m)).toBe(true);
+      expect(result.swaps.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+      recomputedError(weight.data, statistics.moments!.sum, result.mask).forEach((e, i) => {
+        expect(result.errorAfter[i]).toBeCloseTo(e, 9);
+        expect(Math.abs(result.errorAfter[i])).toBeLessThanOrEqual(Math.abs(result.errorBefore[i]) + 1e-12);
+      });
+      expect(() => refineMaskDsnot(input, { nmPruneCandidate: 'x' as 'opposite-sign' })).toThrow(
+        /nmPruneCandidate/,
+      );
+    },
+  );
+
   it("scaleMaxCycles 'row-width' equals T = round(50 · in / 4096) on a narrow layer; 'none' keeps T", () => {
     const { weight, statistics } = setup(27);
     const pattern = { kind: 'unstructured', sparsity: 0.5 } as const;

@@ -28,7 +28,19 @@ export interface DsnotOptions {
    * @defaultValue 'none'
    */
   scaleMaxCycles?: DsnotCycleScaling;
+  /**
+   * N:M path, which kept weight of the regrown weight's M-block is pruned. `'smallest-score'` (the official code):
+   * the one with the smallest initial score, whatever its contribution's sign, so a swap can move ε AWAY from 0
+   * (only a sign change stops the row); on the reference LM at 2:4 this multiplies the mean error ε² by 9.
+   * `'opposite-sign'` (not in the code; the unstructured path's rule carried to N:M): the smallest-score kept weight
+   * whose contribution has the opposite sign to ε, so every swap lowers |ε| (the row stops when none is left).
+   * @defaultValue 'smallest-score'
+   */
+  nmPruneCandidate?: DsnotNmPruneCandidate;
 }
+
+/** Which kept weight DSnoT's N:M path prunes (`DsnotOptions.nmPruneCandidate`). */
+export type DsnotNmPruneCandidate = 'smallest-score' | 'opposite-sign';
 
 /** How T follows the row width (`DsnotOptions.scaleMaxCycles`). */
 export type DsnotCycleScaling = 'none' | 'row-width';
@@ -51,7 +63,15 @@ export function resolveDsnotOptions(options: DsnotOptions = {}): ResolvedDsnotOp
     varianceExponent: options.varianceExponent ?? 1,
     sameSignCheck: options.sameSignCheck ?? false,
     scaleMaxCycles: options.scaleMaxCycles ?? 'none',
+    nmPruneCandidate: options.nmPruneCandidate ?? 'smallest-score',
   };
+  if (resolved.nmPruneCandidate !== 'smallest-score' && resolved.nmPruneCandidate !== 'opposite-sign') {
+    throw invalidOption(
+      'nmPruneCandidate',
+      "must be 'smallest-score' or 'opposite-sign'",
+      resolved.nmPruneCandidate,
+    );
+  }
   if (resolved.scaleMaxCycles !== 'none' && resolved.scaleMaxCycles !== 'row-width') {
     throw invalidOption('scaleMaxCycles', "must be 'none' or 'row-width'", resolved.scaleMaxCycles);
   }
@@ -105,7 +125,8 @@ const sign = (value: number): number => (value > 0 ? 1 : value < 0 ? -1 : 0);
  *  - prune (unstructured): the kept weight of opposite contribution sign with the smallest Wanda score.
  *  - prune (N:M): the not-yet-swapped kept weight with the smallest initial score inside the regrown weight's M-block.
  *  - a row stops when |ε| <= θ, after T cycles, or (N:M, or `sameSignCheck`) when ε would change sign.
- *  - optional (not in the paper): T scaled to the row width (`scaleMaxCycles: 'row-width'`).
+ *  - optional (not in the paper): T scaled to the row width (`scaleMaxCycles: 'row-width'`); in N:M, prune only
+ *    opposite-sign kept weights (`nmPruneCandidate: 'opposite-sign'`), so |ε| never grows.
  * Fix of B5 (stated deviation): a row also stops when no sign-correct candidate is left, so the official code's
  * pointer overrun (which regrows an already-kept weight and changes the sparsity) cannot happen.
  */
@@ -185,6 +206,7 @@ export function refineMaskDsnot(input: DsnotInput, options: DsnotOptions = {}): 
       }
     } else {
       const { m } = pattern;
+      const oppositeSignOnly = resolved.nmPruneCandidate === 'opposite-sign';
       for (let j = 0; j < columns; j++) {
         nmScores[j] = mask[row + j] === 1 ? Number.POSITIVE_INFINITY : initialScores[row + j];
       }
@@ -197,7 +219,9 @@ export function refineMaskDsnot(input: DsnotInput, options: DsnotOptions = {}): 
         const blockStart = g - (g % m);
         let p = -1;
         for (let j = blockStart; j < blockStart + m; j++) {
-          if (nmScores[j] !== Number.POSITIVE_INFINITY && (p < 0 || nmScores[j] < nmScores[p])) p = j;
+          if (nmScores[j] === Number.POSITIVE_INFINITY) continue;
+          if (oppositeSignOnly && contribution[j] * epsilon >= 0) continue;
+          if (p < 0 || nmScores[j] < nmScores[p]) p = j;
         }
         if (p >= 0) {
           const next = epsilon + contribution[p] - contribution[g];
