@@ -1,7 +1,7 @@
 /**
  * Why DartQuant's R1 barely moves on the reference LM (issue 6, item 2):
  * `node --conditions=@x/source --import tsx bench/dartquant-diagnostics.ts [--calibration 16] [--steps 60]
- * [--tokens 4096] [--lrs 1e-3,1e-2,1e-1,1] [--no-paper]`.
+ * [--tokens 4096] [--lrs 1e-3,1e-2,1e-1,1] [--skip-paper]`.
  *
  * Captures DartQuant's R1 data (q_proj and up_proj inputs of every layer of the norm-folded, unrotated model;
  * brief §8.2) on `--calibration` windows of data/calibration.txt, holds out every 4th sample, and prints
@@ -36,7 +36,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '60' },
     tokens: { type: 'string', default: '4096' },
     lrs: { type: 'string', default: '1e-3,1e-2,1e-1,1' },
-    paper: { type: 'boolean', default: true },
+    'skip-paper': { type: 'boolean', default: false },
   },
 });
 
@@ -144,7 +144,7 @@ const steps = Number(values.steps);
 const maxTokensPerBatch = Number(values.tokens);
 // Epochs of one step each: 10% of the training samples per epoch fits one batch of 64 samples here.
 const runs: [string, Parameters<typeof calibrateR1>[1]][] = [
-  ...(values.paper
+  ...(!values['skip-paper']
     ? ([['paper defaults (lr 1e-3, 10 epochs)', { maxTokensPerBatch }]] as [
         string,
         { maxTokensPerBatch: number },

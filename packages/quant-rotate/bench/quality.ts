@@ -99,6 +99,17 @@ const configs: [string, QuantizeModelOptions | undefined][] = [
     'w4a4kv4-dartquant-rtn (simulated)',
     { rotate: 'dartquant', weightBits: 4, activationBits: 4, kvBits: 4, calibration, dartquant },
   ],
+  // DartQuant with R1 scaled to this model (bench/dartquant-diagnostics.ts): lr 1e-1, 40 steps of 2048 tokens.
+  [
+    'w4a4-dartquant-lr1e-1-rtn (simulated)',
+    {
+      rotate: 'dartquant',
+      weightBits: 4,
+      activationBits: 4,
+      calibration,
+      dartquant: { r1: { learningRate: 1e-1, epochs: 40, maxTokensPerBatch: 2048 } },
+    },
+  ],
   ['pc-w4-gptq', { rotate: 'none', weightBits: 4, groupSize: 0, gptq: true, calibration }],
   ['pc-w4-hadamard-gptq', { rotate: 'hadamard', weightBits: 4, groupSize: 0, gptq: true, calibration }],
 ];
