@@ -3,7 +3,7 @@
  * plus always-kept rows and columns. Always-kept columns (attention sinks, the first frame, text
  * tokens: RainFusion 2.0 arXiv 2512.24086 section 3, SpargeAttn arXiv 2502.18137) are listed first in
  * every row, so the online softmax's running max starts from the high-mass keys (the brief's
- * section 8, /work/shared/reference/sparse-attn-kernels.md). Always-kept rows attend to every key block.
+ * section 8, shared/reference/sparse-attn-kernels.md). Always-kept rows attend to every key block.
  */
 import type { BlockSparseLayout } from './attention-types';
 import { checkArray, checkCount } from './attention-validate';

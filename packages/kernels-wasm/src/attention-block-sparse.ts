@@ -1,7 +1,7 @@
 /**
  * Block-sparse attention on the wasm kernels: each (head, query block) visits only its kept key
  * blocks (a CSR list from `createBlockSparseLayout`), FlashAttention-2 online softmax over them
- * (the brief's section 8, /work/shared/reference/sparse-attn-kernels.md). The result is the softmax
+ * (the brief's section 8, shared/reference/sparse-attn-kernels.md). The result is the softmax
  * renormalised over the kept keys; the twin is `blockSparseAttentionReference`.
  */
 import {

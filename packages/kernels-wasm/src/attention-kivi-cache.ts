@@ -1,7 +1,7 @@
 /**
  * The packed KIVI KV cache of one layer (Liu et al., "KIVI: A Tuning-Free Asymmetric 2bit Quantization
  * for KV Cache", arXiv 2402.02750; the brief's section 2.1 of
- * /work/shared/reference/kv-cache-spec-decode.md), as the decode attention kernel reads it and the
+ * shared/reference/kv-cache-spec-decode.md), as the decode attention kernel reads it and the
  * kv-cache package writes it.
  *
  * Quantization is asymmetric and uniform with unsigned codes `q in [0, 2^bits - 1]`:

@@ -1,7 +1,7 @@
 /*
  * The shared engine of every f32 attention kernel: FlashAttention-2 online softmax over key tiles
  * (Dao, "FlashAttention-2", arXiv 2307.08691, Algorithm 1; the block-sparse form is the brief's
- * /work/shared/reference/sparse-attn-kernels.md section 8):
+ * shared/reference/sparse-attn-kernels.md section 8):
  *
  *   S  = (Q_i K_j^T) * (scale * log2 e)        scores in the log2 domain, plus bias * log2 e
  *   m' = max(m, rowmax(S));  a = 2^(m - m');  P = 2^(S - m')

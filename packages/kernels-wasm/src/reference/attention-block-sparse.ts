@@ -1,7 +1,7 @@
 /**
  * TypeScript twin of block-sparse attention: expands the kept key blocks into a dense boolean mask
  * and runs the dense twin, i.e. the softmax renormalised over the union of kept keys (the brief's
- * section 8, /work/shared/reference/sparse-attn-kernels.md; SpargeAttn arXiv 2502.18137 and
+ * section 8, shared/reference/sparse-attn-kernels.md; SpargeAttn arXiv 2502.18137 and
  * RainFusion 2.0 arXiv 2512.24086 skip `Q_i K_j^T` and `P_ij V_j` for dropped blocks).
  */
 import type { AttentionInput, AttentionOptions, BlockSparseLayout } from '../attention-types';

@@ -1,6 +1,6 @@
 /**
  * Reference KIVI quantization and packing into the `KiviCache` layout (KIVI, arXiv 2402.02750; the
- * brief's section 2.1 of /work/shared/reference/kv-cache-spec-decode.md, checked against
+ * brief's section 2.1 of shared/reference/kv-cache-spec-decode.md, checked against
  * jy-yuan/KIVI quant/new_pack.py): asymmetric uniform codes per group of 32, keys per channel
  * (groups along tokens), values per token (groups along channels), fp32 residual windows.
  *
