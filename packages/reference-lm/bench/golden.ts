@@ -30,8 +30,9 @@ for (const prompt of golden.prompts) {
       BigInt64Array.from({ length: n }, (_, i) => BigInt(i)),
     ),
   };
-  const [, kvHeads, , headDim] = session.inputMetadata.find((m) => m.name === 'past_key_values.0.key')
-    ?.shape as [unknown, number, unknown, number];
+  const pastMetadata = session.inputMetadata.find((m) => m.name === 'past_key_values.0.key');
+  if (!pastMetadata) throw new Error(`${onnxPath} has no input past_key_values.0.key`);
+  const [, kvHeads, , headDim] = pastMetadata.shape as [unknown, number, unknown, number];
   for (let layer = 0; layer < numLayers; layer++) {
     for (const kind of ['key', 'value']) {
       feeds[`past_key_values.${layer}.${kind}`] = createTensor('float32', [1, kvHeads, 0, headDim]);
