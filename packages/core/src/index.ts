@@ -50,6 +50,7 @@ export type { CoreErrorCode, ProgressCallback, ProgressEvent, XErrorOptions } fr
 export { isXError, throwIfAborted, XError } from './errors';
 export type { CalibrationOptions, CalibrationSet, ResolvedCalibrationOptions } from './eval/calibration';
 export { sampleCalibrationSet } from './eval/calibration';
+export { loadCalibrationFile } from './eval/calibration-file';
 export { sumNextTokenNll } from './eval/next-token-nll';
 export type {
   CreatePasskeyTrialsOptions,

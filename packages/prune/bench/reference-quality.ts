@@ -9,9 +9,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Tokenizer } from '@huggingface/tokenizers';
-import { evaluatePerplexity, loadBackend, type OnnxModel, readModel } from '@x/core';
-import { loadCalibrationFile, type PruneModelOptions, pruneModel } from '../src/index';
+import {
+  evaluatePerplexity,
+  loadBackend,
+  loadCalibrationFile,
+  loadTokenizer,
+  type OnnxModel,
+  readModel,
+} from '@x/core';
+import { type PruneModelOptions, pruneModel } from '../src/index';
 import { emit } from './timing';
 
 const referenceDir = new URL('../../reference-lm/', import.meta.url).pathname;
@@ -20,13 +26,10 @@ const maxWindows = Number(process.argv[2] ?? 64);
 const samples = Number(process.argv[3] ?? 32);
 const seqlen = 512;
 
-const tokenizer = new Tokenizer(
-  JSON.parse(readFileSync(join(modelDir, 'tokenizer.json'), 'utf8')),
-  JSON.parse(readFileSync(join(modelDir, 'tokenizer_config.json'), 'utf8')),
-);
+const tokenizer = await loadTokenizer(modelDir);
 const heldout = tokenizer.encode(readFileSync(join(referenceDir, 'data/heldout.txt'), 'utf8'), {
-  add_special_tokens: false,
-}).ids;
+  addSpecialTokens: false,
+});
 const calibration = await loadCalibrationFile(join(referenceDir, 'data/calibration.txt'), modelDir, {
   samples,
   seqlen,

@@ -74,8 +74,6 @@ export {
 export { scoreWanda, wandaMethod } from './methods/wanda';
 export { meanReconstructionError } from './metrics/mean-reconstruction-error';
 export { reconstructionErrorFromHessian } from './metrics/reconstruction-error';
-export type { CalibrationFileOptions } from './model/calibration-file';
-export { loadCalibrationFile } from './model/calibration-file';
 export type { LinearWeight } from './model/linear-weight';
 export { readLinearWeight } from './model/linear-weight';
 export type { LosaModelAllocationOptions, LosaModelAllocationResult } from './model/losa-allocation';

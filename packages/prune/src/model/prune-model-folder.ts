@@ -1,9 +1,18 @@
 import { join } from 'node:path';
-import { findDecoderAnatomy, readModel } from '@x/core';
-import { type CalibrationFileOptions, loadCalibrationFile } from './calibration-file';
+import { findDecoderAnatomy, loadCalibrationFile, readModel } from '@x/core';
 import { type PruneModelResult, pruneModel } from './prune-model';
 import { type PruneModelOptions, resolvePruneModelOptions } from './prune-model-options';
 import { checkOutputFolder, type WritePrunedModelResult, writePrunedModel } from './write-pruned-model';
+
+/** A calibration file for `pruneModelFolder` (read by core's `loadCalibrationFile`). */
+export interface CalibrationFileOptions {
+  /** Sequences (the papers use 128). */
+  samples: number;
+  /** Tokens per sequence (the papers use 2048). */
+  seqlen: number;
+  /** Seed of the window draws. @defaultValue 0 */
+  seed?: number;
+}
 
 export interface PruneModelFolderOptions extends Omit<PruneModelOptions, 'calibration'> {
   /**
