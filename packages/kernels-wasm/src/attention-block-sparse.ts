@@ -4,23 +4,11 @@
  * (the brief's section 8, shared/reference/sparse-attn-kernels.md). The result is the softmax
  * renormalised over the kept keys; the twin is `blockSparseAttentionReference`.
  */
-import {
-  checkOutputDisjoint,
-  engineScratchBytes,
-  finishOutputRows,
-  outputBytes,
-  paddedHeadDim,
-  stageBytes,
-  stagedRowBytes,
-  stageOutputRows,
-  stageRows,
-  viewOf,
-} from './attention-staging';
+import { checkOutputDisjoint, finishOutputRows, stageAttentionCall, viewOf } from './attention-staging';
 import type { AttentionInput, AttentionOptions, BlockSparseLayout } from './attention-types';
 import { resolveOutput, validateAttention, validateBlockSparseLayout } from './attention-validate';
 import type { KernelInput } from './internal/io';
 import type { Kernels } from './load';
-import { ScratchArena } from './runtime/scratch';
 
 export const blockSparseAttentionVariants = [
   'xk_f32_attention_block_sparse_4x8_relaxedsimd',
@@ -44,26 +32,14 @@ export function blockSparseAttention(
   const rows = numHeads * queryLength;
   if (options.output !== undefined) resolveOutput(name, viewOf(options.output), rows * headDim);
   checkOutputDisjoint(name, options.output, { query: input.query, key: input.key, value: input.value });
-  const dp = paddedHeadDim(headDim);
   const kvRows = numKvHeads * kvLength;
-  kernels.scratch.begin(
-    ScratchArena.bytesFor(
-      stagedRowBytes(input.query, rows, headDim),
-      stagedRowBytes(input.key, kvRows, headDim),
-      stagedRowBytes(input.value, kvRows, headDim),
-      outputBytes(options.output, rows, headDim),
-      layout.rowOffsets.byteLength,
-      layout.keyBlocks.byteLength,
-      engineScratchBytes(dp),
-    ),
+  const { q, k, v, o, tables, scratch, dp } = stageAttentionCall(
+    kernels,
+    { ...input, output: options.output },
+    { rows, kvRows, headDim },
+    [layout.rowOffsets, layout.keyBlocks],
   );
-  const q = stageRows(kernels, input.query, rows, headDim);
-  const k = stageRows(kernels, input.key, kvRows, headDim);
-  const v = stageRows(kernels, input.value, kvRows, headDim);
-  const o = stageOutputRows(kernels, options.output, rows, headDim);
-  const offsets = stageBytes(kernels, layout.rowOffsets);
-  const blocks = stageBytes(kernels, layout.keyBlocks);
-  const scratch = kernels.scratch.take(engineScratchBytes(dp));
+  const [offsets, blocks] = tables;
   kernels.kernel(...blockSparseAttentionVariants)(
     q,
     k,

@@ -5,23 +5,11 @@
  */
 
 import { attentionVariants } from './attention';
-import {
-  checkOutputDisjoint,
-  engineScratchBytes,
-  finishOutputRows,
-  outputBytes,
-  paddedHeadDim,
-  stageBytes,
-  stagedRowBytes,
-  stageOutputRows,
-  stageRows,
-  viewOf,
-} from './attention-staging';
+import { checkOutputDisjoint, finishOutputRows, stageAttentionCall, viewOf } from './attention-staging';
 import type { RaggedAttentionInput, RaggedAttentionOptions } from './attention-types';
 import { resolveOutput, validateRaggedAttention } from './attention-validate';
 import type { KernelInput } from './internal/io';
 import type { Kernels } from './load';
-import { ScratchArena } from './runtime/scratch';
 
 type Tensor = KernelInput<'float32'>;
 
@@ -38,26 +26,13 @@ export function raggedAttention(
   const rows = numHeads * queryLength;
   if (options.output !== undefined) resolveOutput(name, viewOf(options.output), rows * headDim);
   checkOutputDisjoint(name, options.output, { query: input.query, key: input.key, value: input.value });
-  const dp = paddedHeadDim(headDim);
-  const kvRows = kvOffsets[numKvHeads];
-  kernels.scratch.begin(
-    ScratchArena.bytesFor(
-      stagedRowBytes(input.query, rows, headDim),
-      stagedRowBytes(input.key, kvRows, headDim),
-      stagedRowBytes(input.value, kvRows, headDim),
-      outputBytes(options.output, rows, headDim),
-      kvOffsets.byteLength,
-      options.keyBias?.byteLength ?? 0,
-      engineScratchBytes(dp),
-    ),
+  const { q, k, v, o, tables, scratch, dp } = stageAttentionCall(
+    kernels,
+    { ...input, output: options.output },
+    { rows, kvRows: kvOffsets[numKvHeads], headDim },
+    [kvOffsets, options.keyBias],
   );
-  const q = stageRows(kernels, input.query, rows, headDim);
-  const k = stageRows(kernels, input.key, kvRows, headDim);
-  const v = stageRows(kernels, input.value, kvRows, headDim);
-  const o = stageOutputRows(kernels, options.output, rows, headDim);
-  const offsets = stageBytes(kernels, kvOffsets);
-  const bias = stageBytes(kernels, options.keyBias);
-  const scratch = kernels.scratch.take(engineScratchBytes(dp));
+  const [offsets, bias] = tables;
   // keyBias: the bias row of every query of KV head g starts at keyBias[kvOffsets[g]] (kv stride 1).
   kernels.kernel(...attentionVariants)(
     q,

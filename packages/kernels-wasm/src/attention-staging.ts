@@ -7,6 +7,7 @@
 import { KernelError } from './errors';
 import { isKernelBuffer, type KernelInput, stageInput } from './internal/io';
 import type { Kernels } from './load';
+import { ScratchArena } from './runtime/scratch';
 
 /** The head dim the wasm attention kernels work on: `headDim` rounded up to a multiple of 8. */
 export function paddedHeadDim(headDim: number): number {
@@ -116,4 +117,55 @@ export function checkOutputDisjoint(
       });
     }
   }
+}
+
+/** Addresses of one attention call's staged operands (see `stageAttentionCall`). */
+export interface StagedAttention {
+  q: number;
+  k: number;
+  v: number;
+  o: number;
+  /** Addresses of `tables`, in order (0 for an absent one). */
+  tables: number[];
+  /** The engine's scratch. */
+  scratch: number;
+  /** Padded head dimension the engine runs at. */
+  dp: number;
+}
+
+/**
+ * Sizes the scratch arena for one attention call and stages its operands in the order the engine reads them:
+ * Q/K/V rows (padded to `paddedHeadDim`), the output rows, the call's index/bias tables, the engine scratch.
+ * Shared by the dense, ragged and block-sparse wrappers.
+ */
+export function stageAttentionCall(
+  kernels: Kernels,
+  operands: {
+    query: KernelInput<'float32'>;
+    key: KernelInput<'float32'>;
+    value: KernelInput<'float32'>;
+    output: KernelInput<'float32'> | undefined;
+  },
+  shape: { rows: number; kvRows: number; headDim: number },
+  tables: readonly (ArrayBufferView | undefined)[],
+): StagedAttention {
+  const { rows, kvRows, headDim } = shape;
+  const dp = paddedHeadDim(headDim);
+  kernels.scratch.begin(
+    ScratchArena.bytesFor(
+      stagedRowBytes(operands.query, rows, headDim),
+      stagedRowBytes(operands.key, kvRows, headDim),
+      stagedRowBytes(operands.value, kvRows, headDim),
+      outputBytes(operands.output, rows, headDim),
+      ...tables.map((table) => table?.byteLength ?? 0),
+      engineScratchBytes(dp),
+    ),
+  );
+  const q = stageRows(kernels, operands.query, rows, headDim);
+  const k = stageRows(kernels, operands.key, kvRows, headDim);
+  const v = stageRows(kernels, operands.value, kvRows, headDim);
+  const o = stageOutputRows(kernels, operands.output, rows, headDim);
+  const staged = tables.map((table) => stageBytes(kernels, table));
+  const scratch = kernels.scratch.take(engineScratchBytes(dp));
+  return { q, k, v, o, tables: staged, scratch, dp };
 }

@@ -3,23 +3,11 @@
  * (tree attention for speculative decoding). FlashAttention-2 online softmax (arXiv 2307.08691) in
  * 4x8 SIMD tiles; the twin is `attentionReference`. Layout and conventions: `attention-types.ts`.
  */
-import {
-  checkOutputDisjoint,
-  engineScratchBytes,
-  finishOutputRows,
-  outputBytes,
-  paddedHeadDim,
-  stageBytes,
-  stagedRowBytes,
-  stageOutputRows,
-  stageRows,
-  viewOf,
-} from './attention-staging';
+import { checkOutputDisjoint, finishOutputRows, stageAttentionCall, viewOf } from './attention-staging';
 import type { AttentionInput, AttentionMaskOptions } from './attention-types';
 import { resolveOutput, validateAttention } from './attention-validate';
 import type { KernelInput } from './internal/io';
 import type { Kernels } from './load';
-import { ScratchArena } from './runtime/scratch';
 
 /** Export names of the dense kernel, best first (the relaxed one exists only in the relaxed build). */
 export const attentionVariants = [
@@ -42,30 +30,15 @@ export function attention(
   const rows = numHeads * queryLength;
   if (options.output !== undefined) resolveOutput(name, viewOf(options.output), rows * headDim);
   checkOutputDisjoint(name, options.output, { query: input.query, key: input.key, value: input.value });
-  const dp = paddedHeadDim(headDim);
-  const kvRows = numKvHeads * kvLength;
   const kvOffsets = new Int32Array(numKvHeads + 1);
   for (let g = 0; g <= numKvHeads; g++) kvOffsets[g] = g * kvLength;
-  kernels.scratch.begin(
-    ScratchArena.bytesFor(
-      stagedRowBytes(input.query, rows, headDim),
-      stagedRowBytes(input.key, kvRows, headDim),
-      stagedRowBytes(input.value, kvRows, headDim),
-      outputBytes(options.output, rows, headDim),
-      kvOffsets.byteLength,
-      options.bias?.byteLength ?? 0,
-      options.mask?.byteLength ?? 0,
-      engineScratchBytes(dp),
-    ),
+  const { q, k, v, o, tables, scratch, dp } = stageAttentionCall(
+    kernels,
+    { ...input, output: options.output },
+    { rows, kvRows: numKvHeads * kvLength, headDim },
+    [kvOffsets, options.bias, options.mask],
   );
-  const q = stageRows(kernels, input.query, rows, headDim);
-  const k = stageRows(kernels, input.key, kvRows, headDim);
-  const v = stageRows(kernels, input.value, kvRows, headDim);
-  const o = stageOutputRows(kernels, options.output, rows, headDim);
-  const offsets = stageBytes(kernels, kvOffsets);
-  const bias = stageBytes(kernels, options.bias);
-  const mask = stageBytes(kernels, options.mask);
-  const scratch = kernels.scratch.take(engineScratchBytes(dp));
+  const [offsets, bias, mask] = tables;
   const plane = queryLength * kvLength;
   kernels.kernel(...attentionVariants)(
     q,
