@@ -8,6 +8,8 @@
  * (`layers` < 24 prunes only the first layers of the full model: its memory is the full run's (the model and its
  * pruned copy), and the row extrapolates the time to 24 layers from the per-layer time; CPU seconds are reported
  * beside wall time because the machine is shared).
+ * SparseGPT runs with `methodOptions.kernels` (@x/kernels-wasm: its Cholesky and lazy batch updates as WASM GEMMs);
+ * `PRUNE_BENCH_SPARSEGPT_LINALG=typescript` runs the plain TypeScript path instead (the row's `sparseGptLinearAlgebra`).
  * Peak RSS: VmHWM of /proc/self/status, reset (`/proc/self/clear_refs` 5) after the model is built, so it measures
  * the pruning run (the model, its pruned copy, ORT's block sessions, the residual stream, the statistics).
  */
@@ -21,6 +23,7 @@ import {
   loadBackend,
   OnnxModel,
 } from '@x/core';
+import { getKernels } from '@x/kernels-wasm';
 import { type PruneModelOptions, pruneModel } from '../src/index';
 import { emit } from './timing';
 
@@ -73,6 +76,14 @@ async function main(): Promise<void> {
     Array.from({ length: seqlen }, () => rng.int(config.vocabSize)),
   );
   const backend = await loadBackend('node');
+  const sparseGptLinearAlgebra =
+    options.method === 'sparsegpt'
+      ? process.env.PRUNE_BENCH_SPARSEGPT_LINALG === 'typescript'
+        ? 'typescript'
+        : 'kernels-wasm'
+      : undefined;
+  const methodOptions =
+    sparseGptLinearAlgebra === 'kernels-wasm' ? { kernels: await getKernels() } : options.methodOptions;
   const controller = new AbortController();
   const timer =
     timeLimitSeconds > 0 ? setTimeout(() => controller.abort(), timeLimitSeconds * 1000) : undefined;
@@ -87,6 +98,7 @@ async function main(): Promise<void> {
     weightBytes,
     calibration: `${samples}x${seqlen}`,
     prunedLayers,
+    ...(sparseGptLinearAlgebra ? { sparseGptLinearAlgebra } : {}),
     buildSeconds: built,
     rssAfterBuildMb: Math.round(afterBuildKb / 1024),
     buildPeakRssMb: Math.round(buildPeakKb / 1024),
@@ -94,6 +106,7 @@ async function main(): Promise<void> {
   try {
     const { report } = await pruneModel(model, {
       ...options,
+      methodOptions,
       calibration,
       backend,
       measureError: false,
@@ -111,6 +124,7 @@ async function main(): Promise<void> {
     row.estimatedSeconds24Layers = Number(
       (captureSeconds + allocationSeconds + perLayer * config.numLayers).toFixed(0),
     );
+    row.prunePhaseSecondsPerLayer = Number((report.timings.pruneSeconds / prunedLayers).toFixed(1));
     row.phasesSeconds = Object.fromEntries(
       Object.entries(report.timings).map(([name, seconds]) => [
         name.replace('Seconds', ''),

@@ -1,3 +1,4 @@
+import { getKernels } from '@x/kernels-wasm';
 import { describe, expect, it } from 'vitest';
 import {
   correlatedActivations,
@@ -157,14 +158,21 @@ function quadraticError(data: Float32Array, pruned: ArrayLike<number>, h: Float6
   return total;
 }
 
-describe('sparsegpt', () => {
+const kernels = await getKernels();
+// Every property holds on both paths: plain TypeScript loops, and WASM GEMMs for the factorization and lazy updates.
+const engines = [
+  ['typescript', {}],
+  ['kernels-wasm', { kernels }],
+] as const;
+
+describe.each(engines)('sparsegpt (%s)', (_engine, engine) => {
   it.each([
     ['unstructured 0.5', { kind: 'unstructured', sparsity: 0.5 } as SparsityPattern],
     ['2:4', { kind: 'nm', n: 2, m: 4 } as SparsityPattern],
     ['4:8', { kind: 'nm', n: 4, m: 8 } as SparsityPattern],
   ])('%s equals the OBS re-derivation (lazy blocks of 8 over 24 columns)', (_, pattern) => {
     const { weight, hessian } = setup(11);
-    const result = pruneSparseGpt(weight, hessian, pattern, { blocksize: 8 });
+    const result = pruneSparseGpt(weight, hessian, pattern, { ...engine, blocksize: 8 });
     const reference = referenceSparseGpt(weight.data, hessian, pattern, 8);
     expect(result.mask).toEqual(reference.mask);
     for (let k = 0; k < rows * columns; k++)
@@ -185,7 +193,7 @@ describe('sparsegpt', () => {
     const { weight, hessian } = setup(12);
     const mask = new Uint8Array(rows * columns);
     for (let r = 0; r < rows; r++) for (let j = 0; j < 10; j++) mask[r * columns + j] = 1;
-    const result = reconstructWithObs(weight, hessian, mask, { blocksize: 8 });
+    const result = reconstructWithObs(weight, hessian, mask, { ...engine, blocksize: 8 });
     const damped = dampedCopy(hessian, 0.01);
     const optimum = leastSquaresOptimum(weight.data, damped, mask);
     for (let k = 0; k < rows * columns; k++) expect(result.weight.data[k]).toBeCloseTo(optimum[k], 3);
@@ -194,7 +202,7 @@ describe('sparsegpt', () => {
   it('its error is at least the optimum for its own mask, and below Wanda and magnitude on correlated inputs', () => {
     const { weight, hessian, x } = setup(13);
     const pattern = { kind: 'unstructured', sparsity: 0.5 } as const;
-    const result = pruneSparseGpt(weight, hessian, pattern);
+    const result = pruneSparseGpt(weight, hessian, pattern, engine);
     const damped = dampedCopy(hessian, 0.01);
     const optimum = leastSquaresOptimum(weight.data, damped, result.mask);
     const ours = quadraticError(weight.data, result.weight.data, damped);
@@ -213,7 +221,12 @@ describe('sparsegpt', () => {
 
   it('its loss Σ(w−q)²/d²/2 equals half the damped quadratic error (checklist §12.4)', () => {
     const { weight, hessian } = setup(14);
-    const result = pruneSparseGpt(weight, hessian, { kind: 'unstructured', sparsity: 0.6 }, { blocksize: 8 });
+    const result = pruneSparseGpt(
+      weight,
+      hessian,
+      { kind: 'unstructured', sparsity: 0.6 },
+      { ...engine, blocksize: 8 },
+    );
     const loss = result.rowLoss.reduce((a, b) => a + b, 0);
     const damped = dampedCopy(hessian, 0.01);
     expect(2 * loss).toBeCloseTo(quadraticError(weight.data, result.weight.data, damped), 3);
@@ -225,13 +238,14 @@ describe('sparsegpt', () => {
       hessian[3 * columns + j] = 0;
       hessian[j * columns + 3] = 0;
     }
-    const result = pruneSparseGpt(weight, hessian, { kind: 'nm', n: 2, m: 4 });
+    const result = pruneSparseGpt(weight, hessian, { kind: 'nm', n: 2, m: 4 }, engine);
     for (let r = 0; r < rows; r++) expect(result.weight.data[r * columns + 3]).toBe(0);
     const negative = new Float64Array(columns * columns);
     for (let j = 0; j < columns; j++) negative[j * columns + j] = -1;
     for (const run of [
-      () => pruneSparseGpt(weight, negative, { kind: 'unstructured', sparsity: 0.5 }, { percdamp: 0 }),
-      () => pruneSparseGpt(weight, hessian, { kind: 'nm', n: 2, m: 4 }, { blocksize: 6 }),
+      () =>
+        pruneSparseGpt(weight, negative, { kind: 'unstructured', sparsity: 0.5 }, { ...engine, percdamp: 0 }),
+      () => pruneSparseGpt(weight, hessian, { kind: 'nm', n: 2, m: 4 }, { ...engine, blocksize: 6 }),
     ]) {
       try {
         run();
@@ -239,6 +253,49 @@ describe('sparsegpt', () => {
       } catch (error) {
         expect(isPruneError(error)).toBe(true);
       }
+    }
+  });
+});
+
+describe('sparsegpt on kernels-wasm', () => {
+  it('matches the TypeScript path on a 96 x 400 layer (blocks of 128, several Cholesky blocks) to 1e-4 relative', () => {
+    const [layerRows, layerColumns] = [96, 400];
+    const rng = createRng(21);
+    const weight = {
+      data: randomMatrix(rng, layerRows, layerColumns),
+      rows: layerRows,
+      columns: layerColumns,
+    };
+    const x = correlatedActivations(rng, 2 * layerColumns, layerColumns, { rank: 120 });
+    const hessian = referenceHessian(x, layerColumns, 8);
+    for (const pattern of [
+      { kind: 'unstructured', sparsity: 0.5 },
+      { kind: 'nm', n: 2, m: 4 },
+    ] as SparsityPattern[]) {
+      const plain = pruneSparseGpt(weight, hessian, pattern);
+      const fast = pruneSparseGpt(weight, hessian, pattern, { kernels });
+      expect(plain.options.linearAlgebra).toBe('typescript');
+      expect(fast.options.linearAlgebra).toBe('kernels-wasm');
+      expect(fast.mask).toEqual(plain.mask);
+      let difference = 0;
+      let norm = 0;
+      for (let q = 0; q < plain.weight.data.length; q++) {
+        difference += (fast.weight.data[q] - plain.weight.data[q]) ** 2;
+        norm += plain.weight.data[q] ** 2;
+      }
+      expect(Math.sqrt(difference / norm)).toBeLessThan(1e-4);
+      const loss = (result: { rowLoss: Float64Array }) => result.rowLoss.reduce((a, b) => a + b, 0);
+      expect(Math.abs(loss(fast) / loss(plain) - 1)).toBeLessThan(1e-4);
+    }
+  });
+
+  it('rejects a kernels option that is not a loaded instance', () => {
+    const { weight, hessian } = setup(16);
+    try {
+      pruneSparseGpt(weight, hessian, { kind: 'unstructured', sparsity: 0.5 }, { kernels: {} as never });
+      expect.unreachable();
+    } catch (error) {
+      expect(isPruneError(error) && error.code).toBe('PRUNE_INVALID_OPTION');
     }
   });
 });
