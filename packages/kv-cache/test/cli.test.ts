@@ -48,13 +48,36 @@ describe('x-kv generate', () => {
     const unknown = await cli(['generate', modelDir, '--prompt-file', promptFile, '--policy', 'h2o']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('KV_UNKNOWN_POLICY');
+    // RazorAttention is split-only (per-head budgets); the profile is only parsed before the mode check.
+    const profileFile = join(dir, 'razor-heads.json');
+    writeFileSync(
+      profileFile,
+      JSON.stringify({
+        format: 'x-kv/razor-heads@1',
+        fingerprint: {
+          numLayers: 9,
+          numHeads: 8,
+          numKvHeads: 4,
+          headDim: 32,
+          vocabSize: 4096,
+          weightsHash: '',
+        },
+        heads: Array.from({ length: 9 }, () => [0]),
+        scores: {
+          echo: Array.from({ length: 9 }, () => [0, 0, 0, 0]),
+          induction: Array.from({ length: 9 }, () => [1, 0, 0, 0]),
+        },
+      }),
+    );
     const splitOnly = await cli([
       'generate',
       modelDir,
       '--prompt-file',
       promptFile,
       '--policy',
-      'kivi4',
+      'razor',
+      '--policy-option',
+      `profile=${profileFile}`,
       '--mode',
       'stock',
     ]);

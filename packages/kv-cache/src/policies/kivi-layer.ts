@@ -1,81 +1,23 @@
 import {
   appendKiviToken,
   attention,
-  createKiviCache,
-  flushKiviCache,
-  KIVI_GROUP_SIZE,
-  type KiviBits,
-  type KiviCache,
   type KiviKernelCache,
   kiviAttention,
-  packKiviCache,
   uploadKiviCache,
 } from '@x/kernels-wasm';
 import { KvCacheError } from '../errors';
 import type { KvCacheContext, KvCacheShape, KvLayerCache, KvQueries, KvRows } from '../policy/types';
-import { fakeQuantizeKeyRows, fakeQuantizeValueRows } from './kivi-fake-quant';
+import {
+  flushKiviWindow,
+  growKiviCache,
+  type KiviLayerSettings,
+  kiviCacheIsFull,
+  kiviHeldBytes,
+  packKiviPrefill,
+} from './kivi-pack';
 
-/** Bits of one layer's packed cache and KIVI's fp32 residual length. */
-export interface KiviLayerSettings {
-  keyBits: KiviBits;
-  valueBits: KiviBits;
-  /** KIVI's residual length R (a positive multiple of 32). */
-  residualLength: number;
-}
-
-/**
- * Bytes a KIVI layer holds for `cache` at the given key/value bits: per quantized group 32 codes (`4·bits` bytes)
- * plus an fp32 scale and min (KIVI keeps fp16; the kernels keep fp32), and the fp32 residual rows.
- */
-export function kiviHeldBytes(cache: KiviCache, keyBits: KiviBits, valueBits: KiviBits): number {
-  const { numKvHeads, headDim } = cache;
-  const keyGroups = (cache.keyQuantizedLength / KIVI_GROUP_SIZE) * headDim;
-  const valueGroups = cache.valueQuantizedLength * (headDim / KIVI_GROUP_SIZE);
-  const residualRows = cache.keyResidualLength + cache.valueResidualLength;
-  return (
-    numKvHeads *
-    (keyGroups * (4 * keyBits + 8) + valueGroups * (4 * valueBits + 8) + residualRows * headDim * 4)
-  );
-}
-
-/** A copy of `cache` with room for `capacity` quantized tokens (the layout's strides depend on capacity). */
-function growKiviCache(cache: KiviCache, capacity: number): KiviCache {
-  const next = createKiviCache({
-    numKvHeads: cache.numKvHeads,
-    headDim: cache.headDim,
-    bits: cache.bits,
-    capacity,
-    residualCapacity: cache.residualCapacity,
-  });
-  const copyPerHead = (from: Uint8Array | Float32Array, to: Uint8Array | Float32Array) => {
-    const oldStride = from.length / cache.numKvHeads;
-    const newStride = to.length / cache.numKvHeads;
-    for (let g = 0; g < cache.numKvHeads; g++) {
-      (to as Float32Array).set(
-        (from as Float32Array).subarray(g * oldStride, (g + 1) * oldStride),
-        g * newStride,
-      );
-    }
-  };
-  copyPerHead(cache.keyCodes, next.keyCodes);
-  copyPerHead(cache.keyScales, next.keyScales);
-  copyPerHead(cache.keyMins, next.keyMins);
-  copyPerHead(cache.valueCodes, next.valueCodes);
-  copyPerHead(cache.valueScales, next.valueScales);
-  copyPerHead(cache.valueMins, next.valueMins);
-  next.keyResidual.set(cache.keyResidual);
-  next.valueResidual.set(cache.valueResidual);
-  next.length = cache.length;
-  next.keyQuantizedLength = cache.keyQuantizedLength;
-  next.keyResidualLength = cache.keyResidualLength;
-  next.valueQuantizedLength = cache.valueQuantizedLength;
-  next.valueResidualLength = cache.valueResidualLength;
-  return next;
-}
-
-function roundCapacity(tokens: number): number {
-  return Math.ceil(tokens / 256) * 256;
-}
+export type { KiviLayerSettings } from './kivi-pack';
+export { kiviHeldBytes } from './kivi-pack';
 
 /** Rows `t` of every head of a head-major `[heads, length, width]` array, as `[heads, width]`. */
 function rowOf(source: Float32Array, heads: number, length: number, width: number, t: number): Float32Array {
@@ -104,8 +46,7 @@ export function createKiviLayer(
   settings: KiviLayerSettings,
 ): KvLayerCache & { dispose(): void } {
   const { numHeads, numKvHeads, headDim } = shape;
-  const { keyBits, valueBits, residualLength } = settings;
-  const container = Math.max(keyBits, valueBits) as KiviBits;
+  const { keyBits, valueBits } = settings;
   // The packed cache lives in the kernels' memory (read in place by `kiviAttention`); `.cache` is re-read after
   // anything that may grow that memory.
   let resident: KiviKernelCache | undefined;
@@ -133,32 +74,7 @@ export function createKiviLayer(
       },
       { scale: queries.scale, causal: true },
     );
-    const key = keyBits < container ? rows.key.slice() : rows.key;
-    const value = valueBits < container ? rows.value.slice() : rows.value;
-    const keyQuantized = count - (count % residualLength);
-    if (keyBits < container) {
-      fakeQuantizeKeyRows(key, numKvHeads, count, headDim, 0, keyQuantized / KIVI_GROUP_SIZE, keyBits);
-    }
-    if (valueBits < container) {
-      fakeQuantizeValueRows(
-        value,
-        numKvHeads,
-        count,
-        headDim,
-        0,
-        Math.max(0, count - residualLength),
-        valueBits,
-      );
-    }
-    const packed = packKiviCache(key, value, {
-      numKvHeads,
-      kvLength: count,
-      headDim,
-      bits: container,
-      residualLength,
-      capacity: roundCapacity(count + residualLength),
-      residualCapacity: residualLength + 1,
-    });
+    const packed = packKiviPrefill(rows.key, rows.value, count, shape, settings);
     resident = uploadKiviCache(context.kernels, packed);
     firstPosition = rows.start;
     account(kiviHeldBytes(packed, keyBits, valueBits));
@@ -172,7 +88,7 @@ export function createKiviLayer(
     scale: number,
   ): Float32Array {
     let handle = resident as KiviKernelCache;
-    if (handle.cache.length + 1 > handle.cache.capacity) {
+    if (kiviCacheIsFull(handle.cache)) {
       const grown = growKiviCache(handle.cache, handle.cache.capacity * 2);
       handle.free();
       handle = uploadKiviCache(context.kernels, grown);
@@ -188,31 +104,7 @@ export function createKiviLayer(
     );
     // The kernel call may have grown the memory: re-read the views.
     target = handle.cache;
-    if (keyBits < container && target.keyResidualLength >= residualLength) {
-      const groups = Math.floor(target.keyResidualLength / KIVI_GROUP_SIZE);
-      fakeQuantizeKeyRows(
-        target.keyResidual,
-        numKvHeads,
-        target.residualCapacity,
-        headDim,
-        0,
-        groups,
-        keyBits,
-      );
-    }
-    if (valueBits < container) {
-      const overflow = Math.max(0, target.valueResidualLength - residualLength);
-      fakeQuantizeValueRows(
-        target.valueResidual,
-        numKvHeads,
-        target.residualCapacity,
-        headDim,
-        0,
-        overflow,
-        valueBits,
-      );
-    }
-    flushKiviCache(target, residualLength);
+    flushKiviWindow(target, settings);
     account(kiviHeldBytes(target, keyBits, valueBits));
     return output;
   }

@@ -3,7 +3,8 @@ import { invalidOption, KvCacheError } from '../errors';
 import { assertKnownOptions, integerOption } from '../internal/option-checks';
 import type { KvCacheShape, KvPolicy, KvPolicyFactory } from '../policy/types';
 import { assembleCache } from './full';
-import { createKiviLayer } from './kivi-layer';
+import { createKiviLayer, type KiviLayerSettings } from './kivi-layer';
+import { createKiviStockCache } from './kivi-stock-cache';
 
 /** Resolved KIVI options. */
 export interface KiviOptions {
@@ -38,7 +39,8 @@ export function checkKiviShape(policy: string, shape: KvCacheShape): void {
 /**
  * KIVI (Liu et al. 2024, arXiv 2402.02750): every layer's cache packed at `bits` (keys per channel, values per
  * token, groups of 32, fp32 residual window), decode attention computed on the packed bytes by @x/kernels-wasm's
- * `kiviAttention`. Split mode.
+ * `kiviAttention`. Stock mode too (`createKiviStockCache`): the same packed state between steps, dequantized into
+ * the graph's float past each step (resident memory shrinks, the peak does not; brief §0.5).
  */
 export function createKiviPolicy(options: Record<string, unknown> = {}): KvPolicy<KiviOptions> {
   assertKnownOptions('kivi', options, ['bits', 'residualLength']);
@@ -50,7 +52,7 @@ export function createKiviPolicy(options: Record<string, unknown> = {}): KvPolic
   return {
     name,
     options: resolved,
-    modes: ['split'],
+    modes: ['stock', 'split'],
     createCache(shape, context) {
       checkKiviShape(name, shape);
       const layers = Array.from({ length: shape.numLayers }, (_, layer) =>
@@ -67,6 +69,18 @@ export function createKiviPolicy(options: Record<string, unknown> = {}): KvPolic
           for (const layer of layers) layer.dispose();
         },
       };
+    },
+    createStockCache(shape) {
+      checkKiviShape(name, shape);
+      const layer: KiviLayerSettings = {
+        keyBits: bits,
+        valueBits: bits,
+        residualLength: resolved.residualLength,
+      };
+      return createKiviStockCache(
+        shape,
+        Array.from({ length: shape.numLayers }, () => layer),
+      );
     },
   };
 }

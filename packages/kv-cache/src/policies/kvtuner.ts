@@ -7,6 +7,7 @@ import { type KvTunerProfile, parseKvTunerProfile, readKvTunerProfileSync } from
 import { assembleCache } from './full';
 import { checkKiviShape, resolveResidualLength } from './kivi';
 import { createKiviLayer } from './kivi-layer';
+import { createKiviStockCache } from './kivi-stock-cache';
 
 /** Resolved KVTuner options (echoed in results). */
 export interface KvTunerOptions {
@@ -22,7 +23,8 @@ export interface KvTunerOptions {
 /**
  * KVTuner (arXiv 2502.04420): per-layer (K bits, V bits) chosen offline (`profileKvTuner`, `x-kv profile`), run on
  * KIVI's packed cache and decode kernel (`createKiviLayer`). `options.profile`: a `KvTunerProfile` or its JSON file;
- * its shape must match the model's (`KV_PROFILE_MISMATCH`). Split mode.
+ * its shape must match the model's (`KV_PROFILE_MISMATCH`). Split mode, and stock mode with the packed state between
+ * steps (`createKiviStockCache`).
  */
 export function createKvTunerPolicy(options: Record<string, unknown> = {}): KvPolicy<KvTunerOptions> {
   assertKnownOptions('kvtuner', options, ['profile', 'residualLength']);
@@ -51,7 +53,7 @@ export function createKvTunerPolicy(options: Record<string, unknown> = {}): KvPo
   return {
     name: 'kvtuner',
     options: resolved,
-    modes: ['split'],
+    modes: ['stock', 'split'],
     createCache(shape, context) {
       checkFingerprint(resolved.profile, profile.fingerprint, shape);
       checkKiviShape('kvtuner', shape);
@@ -65,6 +67,15 @@ export function createKvTunerPolicy(options: Record<string, unknown> = {}): KvPo
           for (const layer of layers) layer.dispose();
         },
       };
+    },
+    createStockCache(shape) {
+      // A stock graph's I/O does not tell the query heads (the stock engine guesses H_kv): they are not checked.
+      checkFingerprint(resolved.profile, { ...profile.fingerprint, numHeads: undefined }, shape);
+      checkKiviShape('kvtuner', shape);
+      return createKiviStockCache(
+        shape,
+        resolved.layers.map((pair) => ({ ...pair, residualLength: resolved.residualLength })),
+      );
     },
   };
 }

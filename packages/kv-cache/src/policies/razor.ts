@@ -5,6 +5,7 @@ import { checkFingerprint } from '../profile/fingerprint';
 import { parseRazorProfile, type RazorProfile, readRazorProfileSync } from '../profile/razor-profile';
 import { assembleCache } from './full';
 import { createRazorLayer } from './razor-layer';
+import type { StockModeReason } from './stock-unavailable';
 import { checkBudget } from './streaming-llm';
 
 /** Resolved RazorAttention options (echoed in results). */
@@ -30,7 +31,9 @@ export interface RazorOptions {
  * token. `options.profile` is a `RazorProfile` or the path of its JSON; the profile's shape must match the model's
  * (`KV_PROFILE_MISMATCH`; `loadRazorProfile(file, { model })` also checks the weights). Split mode.
  */
-export function createRazorPolicy(options: Record<string, unknown> = {}): KvPolicy<RazorOptions> {
+export function createRazorPolicy(
+  options: Record<string, unknown> = {},
+): KvPolicy<RazorOptions> & StockModeReason {
   assertKnownOptions('razor', options, ['profile', 'sinks', 'window', 'compensation']);
   const source = options.profile;
   let profile: RazorProfile;
@@ -59,6 +62,11 @@ export function createRazorPolicy(options: Record<string, unknown> = {}): KvPoli
     name: 'razor',
     options: resolved,
     modes: ['split'],
+    // Brief §0.2 / §1.4: the n_d-copies trick would reproduce the compensation exactly but keep S ≈ N (no saving).
+    stockModeUnavailable:
+      'RazorAttention gives every KV head its own budget (retrieval heads keep every token, the others sinks + ' +
+      'window + a compensation token weighted by ln n_d), while a stock graph takes one past length and one 2-D ' +
+      'attention mask for all layers and heads',
     createCache(shape, context) {
       checkFingerprint(resolved.profile, profile.fingerprint, shape);
       checkBudget('razor', resolved.sinks + 1 + resolved.window, shape);

@@ -1,5 +1,5 @@
 import { createTensor, type Tensor } from '@x/core';
-import { invalidOption } from '../errors';
+import { stockModeUnavailableError } from '../policies/stock-unavailable';
 import type { KvCacheShape, KvPolicy, StockKvCache } from '../policy/types';
 
 /** Feeds for one step of a stock (Optimum) decoder, by input name. */
@@ -25,15 +25,16 @@ export interface StockKvAdapter {
   update(outputs: Record<string, Tensor>, count: number): void;
 }
 
-/** Wraps `policy.createStockCache(shape)` with the Optimum names. Errors: `KV_POLICY_UNAVAILABLE`-free policies only. */
+/**
+ * Wraps `policy.createStockCache(shape)` with the Optimum names. Errors: `KV_POLICY_UNAVAILABLE` for a policy that
+ * cannot run in stock mode (e.g. `razor`), with its reason.
+ */
 export function createStockKvAdapter(
   policy: KvPolicy,
   shape: KvCacheShape,
   options: { dtype?: 'float32' | 'float16' } = {},
 ): StockKvAdapter {
-  if (!policy.createStockCache) {
-    throw invalidOption('createStockKvAdapter', 'policy', policy.name, 'a policy that runs in stock mode');
-  }
+  if (!policy.createStockCache) throw stockModeUnavailableError(policy);
   const cache = policy.createStockCache(shape);
   const dtype = options.dtype ?? 'float32';
   let position = 0;

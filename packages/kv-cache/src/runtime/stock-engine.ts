@@ -1,5 +1,6 @@
 import { createTensor, float16ToFloat32, type Session, type Tensor } from '@x/core';
 import { KvCacheError } from '../errors';
+import { stockModeUnavailableError } from '../policies/stock-unavailable';
 import type { KvCacheShape, KvPolicy, StockLayerKv } from '../policy/types';
 import type { Engine, EngineRun } from './engine';
 import { describeStockIo } from './stock-io';
@@ -15,13 +16,7 @@ export function createStockEngine(
   model: { numHeads?: number; maxPositions?: number },
 ): Engine {
   const io = describeStockIo(session);
-  if (!policy.createStockCache) {
-    throw new KvCacheError(
-      'KV_POLICY_UNAVAILABLE',
-      `KV policy '${policy.name}' cannot run in stock mode (modes: ${policy.modes.join(', ')}); use mode 'split'`,
-      { details: { option: 'mode', policy: policy.name } },
-    );
-  }
+  if (!policy.createStockCache) throw stockModeUnavailableError(policy);
   const createStock = policy.createStockCache.bind(policy);
   const shape: KvCacheShape = {
     numLayers: io.layers.length,
