@@ -102,7 +102,7 @@ describe('generator (node only)', () => {
     await split.release();
   });
 
-  it('SnapKV compresses the prompt per head in split mode and is refused in stock mode', async () => {
+  it('SnapKV compresses the prompt per head in split mode; stock mode without query outputs says what it needs', async () => {
     const policy = createKvPolicy('snapkv', { window: 2, capacity: 6 });
     const split = await createGenerator(model('decomposed'), { mode: 'split', backend: 'node', policy });
     const result = await split.generate(prompt, { maxNewTokens: 3 });
@@ -113,12 +113,15 @@ describe('generator (node only)', () => {
     // the peak: the whole prompt in every layer but the ones already compressed
     expect(result.kvBytes.peak).toBeGreaterThanOrEqual(prompt.length * (kvPerToken / config.numLayers));
     await split.release();
-    const error = await createGenerator(model('decomposed'), {
-      mode: 'stock',
-      backend: 'node',
-      policy,
-    }).catch((caught: unknown) => caught);
+    // A stock export outputs no queries (brief §0.7): a prompt longer than the capacity cannot be scored.
+    const stock = await createGenerator(model('decomposed'), { mode: 'stock', backend: 'node', policy });
+    const error = await stock.generate(prompt, { maxNewTokens: 1 }).catch((caught: unknown) => caught);
     expect(isKvCacheError(error) && error.code).toBe('KV_POLICY_UNAVAILABLE');
+    expect((error as Error).message).toMatch(/post-RoPE queries.*withStockQueryOutputs/);
+    // A prompt within the capacity is kept whole, as split mode does.
+    const short = await stock.generate(prompt.slice(0, 5), { maxNewTokens: 2 });
+    expect(short.slots).toBe(6);
+    await stock.release();
   });
 
   it('samples reproducibly by seed, streams tokens, stops on a stop id, honours abort', async () => {

@@ -183,8 +183,8 @@ describe('snapkv', () => {
     expect(cache?.bytes().resident).toBe(4 * 2 * 4 * 4);
   });
 
-  it('is split-only and checks capacity against the window', () => {
-    expect(createSnapKvPolicy().createStockCache).toBeUndefined();
+  it('runs in both modes and checks capacity against the window', () => {
+    expect(createSnapKvPolicy().modes).toEqual(['stock', 'split']);
     const bad = catchError(() => createSnapKvPolicy({ window: 8, capacity: 8 }));
     expect(isKvCacheError(bad) && bad.code).toBe('KV_INVALID_OPTION');
   });

@@ -74,3 +74,26 @@ export function topIndices(scores: Float64Array, count: number): Int32Array {
   );
   return Int32Array.from(order.slice(0, count)).sort();
 }
+
+/**
+ * The `capacity` slots SnapKV keeps in one KV head of a `length`-slot prefill: the `capacity − window` best pooled
+ * prefix votes (`scoreSnapKvPrefix`, `topIndices`) in position order, then the observation window (the last
+ * `window` slots). Shared by split mode's `afterPrefill` and the stock cache.
+ */
+export function selectSnapKvSlots(
+  input: Omit<SnapKvScoreInput, 'window' | 'kernelSize' | 'pooling'>,
+  options: { window: number; capacity: number; kernelSize: number; pooling: 'avg' | 'max' },
+): Int32Array {
+  const { window, capacity } = options;
+  const scores = scoreSnapKvPrefix({
+    ...input,
+    window,
+    kernelSize: options.kernelSize,
+    pooling: options.pooling,
+  });
+  const chosen = topIndices(scores, capacity - window);
+  const slots = new Int32Array(capacity);
+  slots.set(chosen);
+  for (let i = 0; i < window; i++) slots[chosen.length + i] = input.length - window + i;
+  return slots;
+}

@@ -4,7 +4,8 @@ import { invalidOption } from '../errors';
 import { assertKnownOptions, integerOption } from '../internal/option-checks';
 import type { KvPolicy, KvQueries } from '../policy/types';
 import { assembleCache } from './full';
-import { scoreSnapKvPrefix, topIndices } from './snapkv-scores';
+import { selectSnapKvSlots } from './snapkv-scores';
+import { createSnapKvStockCache } from './snapkv-stock-cache';
 import { checkBudget } from './streaming-llm';
 
 /** Resolved SnapKV options (defaults: the paper's / FasterDecoding/SnapKV's). */
@@ -23,7 +24,8 @@ export interface SnapKvOptions {
  * SnapKV (arXiv 2404.14469): after the prefill attention of each layer, each KV head keeps its `capacity −
  * window` best-voted prefix slots plus the observation window; prompts of at most `capacity` tokens stay whole
  * (as in the original). Heads keep different tokens (equal counts). Decoding appends without further eviction.
- * Needs the prefill queries, so it runs in split mode only.
+ * Needs the prefill queries: split mode has them; stock mode (`createSnapKvStockCache`: equal counts, so a uniform
+ * past) gets them from a graph made by `withStockQueryOutputs`.
  */
 export function createSnapKvPolicy(options: Record<string, unknown> = {}): KvPolicy<SnapKvOptions> {
   assertKnownOptions('snapkv', options, ['window', 'capacity', 'kernelSize', 'pooling']);
@@ -49,7 +51,11 @@ export function createSnapKvPolicy(options: Record<string, unknown> = {}): KvPol
   return {
     name: 'snapkv',
     options: resolved,
-    modes: ['split'],
+    modes: ['stock', 'split'],
+    createStockCache(shape) {
+      checkBudget('snapkv', resolved.capacity, shape);
+      return createSnapKvStockCache(shape, resolved);
+    },
     createCache(shape, context) {
       checkBudget('snapkv', resolved.capacity, shape);
       const group = shape.numHeads / shape.numKvHeads;
@@ -63,25 +69,20 @@ export function createSnapKvPolicy(options: Record<string, unknown> = {}): KvPol
             const length = store.length(0);
             if (length <= resolved.capacity || queries.queryLength < resolved.window) return;
             for (let g = 0; g < shape.numKvHeads; g++) {
-              const scores = scoreSnapKvPrefix({
-                query: queries.query,
-                queryLength: queries.queryLength,
-                numHeads: shape.numHeads,
-                headDim: shape.headDim,
-                scale: queries.scale,
-                key: store.key(g),
-                length,
-                kvHead: g,
-                group,
-                window: resolved.window,
-                kernelSize: resolved.kernelSize,
-                pooling: resolved.pooling,
-              });
-              const chosen = topIndices(scores, resolved.capacity - resolved.window);
-              const slots = new Int32Array(resolved.capacity);
-              slots.set(chosen);
-              for (let i = 0; i < resolved.window; i++)
-                slots[chosen.length + i] = length - resolved.window + i;
+              const slots = selectSnapKvSlots(
+                {
+                  query: queries.query,
+                  queryLength: queries.queryLength,
+                  numHeads: shape.numHeads,
+                  headDim: shape.headDim,
+                  scale: queries.scale,
+                  key: store.key(g),
+                  length,
+                  kvHead: g,
+                  group,
+                },
+                resolved,
+              );
               store.keep(g, slots);
             }
           },

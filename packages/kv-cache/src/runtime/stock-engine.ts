@@ -1,26 +1,29 @@
 import { createTensor, float16ToFloat32, type Session, type Tensor } from '@x/core';
+import { isQueryAwareStockCache } from '../cache/query-aware-stock-cache';
 import { KvCacheError } from '../errors';
 import { stockModeUnavailableError } from '../policies/stock-unavailable';
 import type { KvCacheShape, KvPolicy, StockLayerKv } from '../policy/types';
 import type { Engine, EngineRun } from './engine';
 import { describeStockIo } from './stock-io';
+import type { StockQuerySource } from './stock-queries';
 
 /**
  * Stock mode: the export runs whole; the policy's `StockKvCache` turns each step's `present.*` into the next
  * `past_key_values.*`. Every step feeds explicit absolute `position_ids` and an all-ones mask of past + new
- * length (kv-cache brief §8.3), never positions derived from the mask.
+ * length (kv-cache brief §8.3), never positions derived from the mask. `model.queries` (from a graph made by
+ * `withStockQueryOutputs`) lets attention-score policies (SnapKV) see the prefill's post-RoPE queries.
  */
 export function createStockEngine(
   session: Session,
   policy: KvPolicy,
-  model: { numHeads?: number; maxPositions?: number },
+  model: { numHeads?: number; maxPositions?: number; queries?: StockQuerySource },
 ): Engine {
   const io = describeStockIo(session);
   if (!policy.createStockCache) throw stockModeUnavailableError(policy);
   const createStock = policy.createStockCache.bind(policy);
   const shape: KvCacheShape = {
     numLayers: io.layers.length,
-    numHeads: model.numHeads ?? io.numKvHeads,
+    numHeads: model.numHeads ?? model.queries?.numHeads ?? io.numKvHeads,
     numKvHeads: io.numKvHeads,
     headDim: io.headDim,
     maxPositions: model.maxPositions,
@@ -58,7 +61,15 @@ export function createStockEngine(
             feeds[layer.pastKey] = held[l]?.key ?? empty;
             feeds[layer.pastValue] = held[l]?.value ?? empty;
           });
-          const outputs = await session.run(feeds, fetches);
+          // Attention-score policies (SnapKV) get the step's post-RoPE queries when the graph outputs them.
+          const queries =
+            model.queries && isQueryAwareStockCache(cache) && cache.wantsQueries(start, count)
+              ? model.queries
+              : undefined;
+          const outputs = await session.run(feeds, queries ? [...fetches, ...queries.outputs] : fetches);
+          if (queries && isQueryAwareStockCache(cache)) {
+            cache.observeQueries(queries.queries(outputs, start, count), start, count);
+          }
           const present: StockLayerKv[] = io.layers.map((layer) => ({
             key: outputs[layer.presentKey],
             value: outputs[layer.presentValue],
