@@ -10,13 +10,19 @@
  *   `--context − --new`-token held-out prompt, `--new` greedy tokens, `full` and `kivi4` alternating (the order
  *   flips every repeat), one generator per policy reused across repeats.
  *
+ * - `modes` (`kind: 'kv-modes'`): KV bytes (resident and peak) and decode tokens/s of every policy in each mode it
+ *   runs in, the reference model on onnxruntime-node, a `--bytes-context`-token held-out prompt and 8 greedy tokens
+ *   (stock SnapKV through `withStockQueryOutputs`; Razor and KVTuner with the profiles kv-quality.ts wrote to
+ *   `--profiles-dir`, skipped when absent). `sameTokensAsSplit` compares the two modes' greedy tokens.
+ *
  * Every repeat row carries wall and CPU seconds (`process.cpuUsage()`) and the load average; a `summary` row per
  * policy gives the medians over `--repeats`. Run heavy runs under the shared lock:
- *   flock /tmp/x-bench.lock node --conditions=@x/source --import tsx bench/kivi-decode.ts [--only cache,e2e]
- *     [--context 4096] [--steps 32] [--new 33] [--repeats 3]
+ *   flock /tmp/x-bench.lock node --conditions=@x/source --import tsx bench/kivi-decode.ts [--only cache,e2e,modes]
+ *     [--context 4096] [--steps 32] [--new 33] [--repeats 3] [--bytes-context 1024] [--profiles-dir DIR]
  */
 import { readFile } from 'node:fs/promises';
-import { loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createRng, loadBackend, loadTokenizer, readModel } from '@x/core';
@@ -25,8 +31,15 @@ import { createKvMeter } from '../src/cache/meter';
 import { createFullLayer } from '../src/policies/full';
 import { createKiviLayer } from '../src/policies/kivi-layer';
 import { createKvPolicy } from '../src/policy/registry';
-import type { KvCacheShape, KvLayerCache } from '../src/policy/types';
+import type { KvCacheShape, KvLayerCache, KvPolicy } from '../src/policy/types';
+import { loadKvTunerProfile } from '../src/profile/kvtuner-profile';
+import { loadRazorProfile } from '../src/profile/razor-profile';
 import { createGenerator } from '../src/runtime/create-generator';
+import type { Engine } from '../src/runtime/engine';
+import { createSplitEngine } from '../src/runtime/split-engine';
+import { planSplit } from '../src/runtime/split-plan';
+import { createStockEngine } from '../src/runtime/stock-engine';
+import { withStockQueryOutputs } from '../src/runtime/stock-queries';
 
 const { values } = parseArgs({
   options: {
@@ -35,9 +48,11 @@ const { values } = parseArgs({
     steps: { type: 'string' },
     new: { type: 'string' },
     repeats: { type: 'string' },
+    'bytes-context': { type: 'string' },
+    'profiles-dir': { type: 'string' },
   },
 });
-const only = new Set((values.only ?? 'cache,e2e').split(','));
+const only = new Set((values.only ?? 'cache,e2e,modes').split(','));
 const context = Number(values.context ?? 4096);
 const steps = Number(values.steps ?? 32);
 const newTokens = Number(values.new ?? 33);
@@ -223,4 +238,98 @@ if (only.has('e2e')) {
     });
   }
   for (const generator of Object.values(generators)) await generator.release();
+}
+
+if (only.has('modes')) {
+  const referenceDir = fileURLToPath(new URL('../../reference-lm/', import.meta.url));
+  const modelDir = `${referenceDir}model`;
+  const tokenizer = await loadTokenizer(modelDir);
+  const heldout = tokenizer.encode(await readFile(`${referenceDir}data/heldout.txt`, 'utf8'), {
+    addSpecialTokens: false,
+  });
+  const length = Number(values['bytes-context'] ?? 1024);
+  const prompt = heldout.slice(20000, 20000 + length);
+  const backend = await loadBackend('node');
+  const kernels = await getKernels();
+  const model = await readModel(`${modelDir}/onnx/model.onnx`);
+  const profilesDir = values['profiles-dir'] ?? join(tmpdir(), 'x-kv-quality');
+  const razor = await loadRazorProfile(join(profilesDir, 'razor-heads.json'), { model }).catch(
+    () => undefined,
+  );
+  const kvtuner = await loadKvTunerProfile(join(profilesDir, 'kvtuner.json'), { model }).catch(
+    () => undefined,
+  );
+  const policies: [string, () => KvPolicy][] = [
+    ['full', () => createKvPolicy('full')],
+    ['streaming (sinks 4, window 252)', () => createKvPolicy('streaming', { window: 252 })],
+    ['snapkv (capacity 256, window 32)', () => createKvPolicy('snapkv', { capacity: 256 })],
+    ['kivi4', () => createKvPolicy('kivi4')],
+    ['kivi2', () => createKvPolicy('kivi2')],
+  ];
+  if (kvtuner)
+    policies.push([
+      `kvtuner (${kvtuner.averageBits.toFixed(2)} bits)`,
+      () => createKvPolicy('kvtuner', { profile: kvtuner }),
+    ]);
+  if (razor)
+    policies.push(['razor (window 123)', () => createKvPolicy('razor', { profile: razor, window: 123 })]);
+  const stockModel = withStockQueryOutputs(model);
+  const stockSession = await backend.createSession(stockModel.model);
+  const splitPlan = planSplit(model);
+  const newTokens = 8;
+  for (const [label, make] of policies) {
+    const tokensByMode: Record<string, number[]> = {};
+    for (const mode of ['split', 'stock'] as const) {
+      const policy = make();
+      if (!policy.modes.includes(mode)) continue;
+      const engine: Engine =
+        mode === 'stock'
+          ? createStockEngine(stockSession, policy, { queries: stockModel.source, maxPositions: 2048 })
+          : await createSplitEngine(splitPlan, backend, policy, kernels, { maxPositions: 2048 });
+      const { value, wallS, cpuS } = await measured(async () => {
+        const run = engine.begin();
+        const tokens: number[] = [];
+        let pending: number[] = prompt;
+        let start = 0;
+        let decodeMs = 0;
+        for (let i = 0; i < newTokens; i++) {
+          const began = performance.now();
+          const logits = await run.forward(pending, start, false);
+          if (i > 0) decodeMs += performance.now() - began;
+          let best = 0;
+          for (let v = 1; v < logits.length; v++) if (logits[v] > logits[best]) best = v;
+          start += pending.length;
+          tokens.push(best);
+          pending = [best];
+        }
+        const bytes = run.bytes();
+        const slots = run.slots();
+        run.dispose();
+        return { tokens, bytes, slots, decodeTokensPerSecond: ((newTokens - 1) * 1000) / decodeMs };
+      });
+      tokensByMode[mode] = value.tokens;
+      emit({
+        kind: 'kv-modes',
+        model: 'reference-lm',
+        backend: 'node',
+        prompt: prompt.length,
+        newTokens,
+        policy: label,
+        mode,
+        slots: value.slots,
+        residentBytes: value.bytes.resident,
+        peakBytes: value.bytes.peak,
+        decodeTokensPerSecond: value.decodeTokensPerSecond,
+        sameTokensAsSplit:
+          mode === 'stock' && tokensByMode.split
+            ? value.tokens.every((t, i) => t === tokensByMode.split[i])
+            : undefined,
+        wallS,
+        cpuS,
+        loadavg: load(),
+      });
+      if (mode === 'split') await engine.release();
+    }
+  }
+  await stockSession.release();
 }

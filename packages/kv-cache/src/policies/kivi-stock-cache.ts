@@ -6,7 +6,7 @@ import {
   float32ToFloat16,
   type Tensor,
 } from '@x/core';
-import { appendKiviToken, dequantizeKiviCache, type KiviCache } from '@x/kernels-wasm';
+import { appendKiviToken, type KiviCache } from '@x/kernels-wasm';
 import { KvCacheError } from '../errors';
 import type { KvBytes, KvCacheShape, StockKvCache, StockLayerKv } from '../policy/types';
 import {
@@ -17,6 +17,7 @@ import {
   kiviHeldBytes,
   packKiviPrefill,
 } from './kivi-pack';
+import { unpackKiviCache } from './kivi-unpack';
 
 /** A stock-mode KIVI cache: the same packed state as split mode, dequantized into the graph's float past. */
 export interface KiviStockCache extends StockKvCache {
@@ -169,7 +170,9 @@ export function createKiviStockCache(
       if (!past) {
         const slots = length();
         past = caches.map((cache) => {
-          const { key, value } = dequantizeKiviCache(cache);
+          const key = new Float32Array(numKvHeads * slots * headDim);
+          const value = new Float32Array(numKvHeads * slots * headDim);
+          unpackKiviCache(cache, key, value);
           const dims = [1, numKvHeads, slots, headDim];
           return dtype === 'float16'
             ? {
