@@ -163,50 +163,67 @@ export function scoreSparseGpt(
   return scores;
 }
 
+/** `w[row + j] −= err · u[uRow + j]` for j in [from, to): one OBS update inside a block (kept small for the JIT). */
+function subtractScaledRow(
+  w: Float64Array,
+  row: number,
+  u: Float64Array,
+  uRow: number,
+  err: number,
+  from: number,
+  to: number,
+): void {
+  for (let j = from; j < to; j++) w[row + j] -= err * u[uRow + j];
+}
+
 /**
- * The lazy batch update `W[:, i2:] −= Err · U[i1:i2, i2:]` after block [i1, i2) (Alg. 1 of arXiv 2301.00774),
- * `errors` row-major rows × count. Plain loops, or an fp32 WASM GEMM in row chunks when a workspace is given.
+ * The lazy batch update `W[:, t1:t2] −= Err[:, s1:s2] · U[s1:s2, t1:t2]` (Alg. 1 of arXiv 2301.00774), with `errors`
+ * the current block's row-major rows × count errors starting at column i1. Plain loops, or an fp32 WASM GEMM in row
+ * chunks when a workspace is given.
  */
-function propagateBlock(
+function propagate(
   w: Float64Array,
   u: Float64Array,
   errors: Float64Array,
-  rows: number,
-  k: number,
-  i1: number,
-  i2: number,
+  shape: { rows: number; k: number; i1: number; count: number },
+  s1: number,
+  s2: number,
+  t1: number,
+  t2: number,
   workspace: GemmWorkspace | undefined,
 ): void {
-  const count = i2 - i1;
-  const rest = k - i2;
-  if (rest === 0) return;
+  const { rows, k, i1, count } = shape;
+  const width = s2 - s1;
+  const rest = t2 - t1;
+  if (rest <= 0 || width <= 0) return;
   if (workspace === undefined) {
     for (let r = 0; r < rows; r++) {
-      const row = r * k;
-      for (let c = 0; c < count; c++) {
-        const err = errors[r * count + c];
-        if (err === 0) continue;
-        const uRow = (i1 + c) * k;
-        for (let j = i2; j < k; j++) w[row + j] -= err * u[uRow + j];
+      for (let c = s1; c < s2; c++) {
+        const err = errors[r * count + c - i1];
+        if (err !== 0) subtractScaledRow(w, r * k, u, c * k, err, t1, t2);
       }
     }
     return;
   }
-  const slab = new Float32Array(count * rest);
-  for (let c = 0; c < count; c++) {
-    const from = (i1 + c) * k + i2;
+  const slab = new Float32Array(width * rest);
+  for (let c = 0; c < width; c++) {
+    const from = (s1 + c) * k + t1;
     for (let j = 0; j < rest; j++) slab[c * rest + j] = u[from + j];
   }
-  const right = packF32Gemm(workspace.kernels, slab, { k: count, n: rest });
+  const right = packF32Gemm(workspace.kernels, slab, { k: width, n: rest });
   try {
     const chunk = Math.max(1, Math.floor(2 ** 20 / rest));
     for (let r0 = 0; r0 < rows; r0 += chunk) {
       const r1 = Math.min(r0 + chunk, rows);
       workspace.subtractProduct(
-        { target: w, offset: r0 * k + i2, stride: k },
+        { target: w, offset: r0 * k + t1, stride: k },
         r1 - r0,
         (left) => {
-          for (let q = r0 * count; q < r1 * count; q++) left[q - r0 * count] = errors[q];
+          for (let r = r0; r < r1; r++) {
+            const from = r * count + s1 - i1;
+            const to = (r - r0) * width;
+            for (let c = 0; c < width; c++) left[to + c] = errors[from + c];
+          }
         },
         right,
       );
@@ -214,6 +231,16 @@ function propagateBlock(
   } finally {
     right.dispose();
   }
+}
+
+/**
+ * Columns per sequential step inside a block on the GEMM path: the in-block OBS updates are lazy-batched once more
+ * (same math, as Alg. 1 does across blocks), in steps that hold whole N:M groups.
+ */
+function stepWidth(pattern: SparsityPattern | undefined, count: number, gemm: boolean): number {
+  if (!gemm) return count;
+  const m = pattern?.kind === 'nm' ? pattern.m : 1;
+  return m * Math.max(1, Math.floor(16 / m));
 }
 
 /**
@@ -266,47 +293,50 @@ function runObs(
           0,
           new Float64Array(rows * count),
         );
-        for (let q = 0; q < blockMask.length; q++) {
-          if (blockMask[q] === 1) mask[Math.floor(q / count) * k + i1 + (q % count)] = 1;
+        for (let r = 0; r < rows; r++) {
+          for (let c = 0; c < count; c++) if (blockMask[r * count + c] === 1) mask[r * k + i1 + c] = 1;
         }
       }
-      for (let r = 0; r < rows; r++) {
-        const row = r * k;
-        for (let c = 0; c < count; c++) {
-          const col = i1 + c;
-          if (!fixedMask && pattern?.kind === 'nm' && c % pattern.m === 0) {
-            // N:M: in each group of M, prune the M−N smallest w²/d² of the already-updated weights.
-            const { n, m } = pattern;
-            for (let g = 0; g < m; g++) {
-              const value = w[row + col + g];
-              const d = u[(col + g) * k + col + g];
-              groupScores[g] = (value * value) / (d * d);
+      const step = stepWidth(pattern, count, workspace !== undefined);
+      const shape = { rows, k, i1, count };
+      for (let s1 = i1; s1 < i2; s1 += step) {
+        const s2 = Math.min(s1 + step, i2);
+        for (let r = 0; r < rows; r++) {
+          const row = r * k;
+          for (let col = s1; col < s2; col++) {
+            const c = col - i1;
+            if (!fixedMask && pattern?.kind === 'nm' && c % pattern.m === 0) {
+              // N:M: in each group of M, prune the M−N smallest w²/d² of the already-updated weights.
+              const { n, m } = pattern;
+              for (let g = 0; g < m; g++) {
+                const value = w[row + col + g];
+                const d = u[(col + g) * k + col + g];
+                groupScores[g] = (value * value) / (d * d);
+              }
+              const order = argsortStable(groupScores, 0, m);
+              for (let g = 0; g < m - n; g++) mask[row + col + order[g]] = 1;
             }
-            const order = argsortStable(groupScores, 0, m);
-            for (let g = 0; g < m - n; g++) mask[row + col + order[g]] = 1;
-          }
-          const value = w[row + col];
-          const d = u[col * k + col];
-          preMask[row + col] = value;
-          const q = mask[row + col] === 1 ? 0 : value;
-          const err = (value - q) / d;
-          rowLoss[r] += ((value - q) * (value - q)) / (d * d) / 2;
-          w[row + col] = q;
-          errors[r * count + c] = err;
-          if (err !== 0) {
-            const uRow = col * k;
-            for (let j = col + 1; j < i2; j++) w[row + j] -= err * u[uRow + j];
+            const value = w[row + col];
+            const d = u[col * k + col];
+            preMask[row + col] = value;
+            const q = mask[row + col] === 1 ? 0 : value;
+            const err = (value - q) / d;
+            rowLoss[r] += ((value - q) * (value - q)) / (d * d) / 2;
+            w[row + col] = q;
+            errors[r * count + c] = err;
+            if (err !== 0) subtractScaledRow(w, row, u, col * k, err, col + 1, s2);
           }
         }
+        propagate(w, u, errors, shape, s1, s2, s2, i2, workspace);
       }
-      propagateBlock(w, u, errors, rows, k, i1, i2, workspace);
+      propagate(w, u, errors, shape, i1, i2, i2, k, workspace);
     }
   } finally {
     workspace?.dispose();
   }
   for (let q = 0; q < mask.length; q++) if (mask[q] === 1) w[q] = 0;
   return {
-    weight: { data: Float32Array.from(w), rows, columns: k },
+    weight: { data: new Float32Array(w), rows, columns: k },
     mask,
     preMaskWeight: preMask,
     rowLoss,
