@@ -1,7 +1,7 @@
 /**
  * Blocked float64/fp32 Cholesky factorization and lower-triangular inverse for SparseGPT's `U = chol(H⁻¹)ᵀ`
  * (brief prune-quant.md §2), row-major `n × n`. The O(n³) parts run as fp32 WASM GEMMs (@x/kernels-wasm), as the
- * official code factors in fp32 on the GPU; the diagonal blocks, the panel solves and the storage stay float64.
+ * official code factors in fp32 on the GPU; the diagonal blocks (and their inverses) and the storage stay float64.
  * The plain-loop twin is `src/internal/cholesky.ts` (tests compare the two).
  */
 import { type Kernels, packF32Gemm } from '@x/kernels-wasm';
@@ -33,22 +33,28 @@ function factorDiagonalBlock(a: Float64Array, n: number, j0: number, j1: number)
   return true;
 }
 
-/** Panel rows `i ≥ j1`: solve `L[i, j0:j1] · L[j0:j1, j0:j1]ᵀ = A[i, j0:j1]` by forward substitution (float64). */
-function solvePanel(a: Float64Array, n: number, j0: number, j1: number): void {
-  for (let i = j1; i < n; i++) {
-    const rowI = i * n;
-    for (let j = j0; j < j1; j++) {
-      const rowJ = j * n;
-      let sum = a[rowI + j];
-      for (let q = j0; q < j; q++) sum -= a[rowI + q] * a[rowJ + q];
-      a[rowI + j] = sum / a[rowJ + j];
+/** `L[j0:j1, j0:j1]⁻¹` of a factored diagonal block, float64, row-major width × width (forward substitution). */
+function invertDiagonalBlock(l: Float64Array, n: number, j0: number, j1: number): Float64Array {
+  const width = j1 - j0;
+  const inverse = new Float64Array(width * width);
+  for (let r = 0; r < width; r++) {
+    const rowR = (j0 + r) * n + j0;
+    for (let q = 0; q < r; q++) {
+      const factor = l[rowR + q];
+      if (factor === 0) continue;
+      for (let c = 0; c <= q; c++) inverse[r * width + c] += factor * inverse[q * width + c];
     }
+    const diagonal = l[rowR + r];
+    for (let c = 0; c < r; c++) inverse[r * width + c] = -inverse[r * width + c] / diagonal;
+    inverse[r * width + r] = 1 / diagonal;
   }
+  return inverse;
 }
 
 /**
- * In-place lower Cholesky `A = L Lᵀ` (right-looking, blocked): per block of columns, factor the diagonal block and
- * solve the panel below it in float64, then `A[j1:, j1:] −= P Pᵀ` (lower triangle, by column chunks) as fp32 GEMMs.
+ * In-place lower Cholesky `A = L Lᵀ` (right-looking, blocked): per block of columns, factor the diagonal block in
+ * float64, then the panel below it `P = A[j1:, j0:j1] · L_jj⁻ᵀ` and `A[j1:, j1:] −= P Pᵀ` (lower triangle, by column
+ * chunks) as fp32 GEMMs.
  * The strict upper triangle is zeroed. Returns false if A is not positive definite.
  */
 export function choleskyLowerBlocked(
@@ -66,12 +72,34 @@ export function choleskyLowerBlocked(
       const width = j1 - j0;
       if (!factorDiagonalBlock(a, n, j0, j1)) return false;
       if (j1 === n) break;
-      solvePanel(a, n, j0, j1);
-      const panel = new Float32Array((n - j1) * width);
+      // Panel: L[j1:, j0:j1] = A[j1:, j0:j1] · L_jj⁻ᵀ (fp32 GEMM on the float64 inverse of the diagonal block).
+      const diagonalInverse = packF32Gemm(kernels, new Float32Array(invertDiagonalBlock(a, n, j0, j1)), {
+        k: width,
+        n: width,
+        transposed: true,
+      });
+      let panel: Float32Array;
+      try {
+        panel = workspace
+          .multiply(
+            n - j1,
+            (left) => {
+              for (let i = j1; i < n; i++) {
+                const from = i * n + j0;
+                const to = (i - j1) * width;
+                for (let c = 0; c < width; c++) left[to + c] = a[from + c];
+              }
+            },
+            diagonalInverse,
+          )
+          .slice();
+      } finally {
+        diagonalInverse.dispose();
+      }
       for (let i = j1; i < n; i++) {
-        const from = i * n + j0;
-        const to = (i - j1) * width;
-        for (let c = 0; c < width; c++) panel[to + c] = a[from + c];
+        const to = i * n + j0;
+        const from = (i - j1) * width;
+        for (let c = 0; c < width; c++) a[to + c] = panel[from + c];
       }
       // A[c0:, c0:c1] −= P[c0:, :] · P[c0:c1, :]ᵀ: the lower triangle of the trailing matrix, chunk by chunk (the
       // upper part of each chunk's square is written too and zeroed at the end).
@@ -103,8 +131,9 @@ export function choleskyLowerBlocked(
 
 /**
  * Inverse of a lower-triangular L (blocked forward substitution on the identity, right-looking): block row i of
- * `X = L⁻¹` is `L_ii⁻¹ · (I − Σ_{q<i} L_iq X_q)` in float64, and its contribution to every later block row,
- * `X[i1:, :i1] −= L[i1:, i0:i1] · X[i0:i1, :i1]`, is an fp32 GEMM (row chunks).
+ * `X = L⁻¹` is `L_ii⁻¹ · (I − Σ_{q<i} L_iq X_q)` (its diagonal block `L_ii⁻¹` in float64, the rest an fp32 GEMM),
+ * and its contribution to every later block row, `X[i1:, :i1] −= L[i1:, i0:i1] · X[i0:i1, :i1]`, fp32 GEMMs in row
+ * chunks.
  */
 export function invertLowerTriangularBlocked(
   l: Float64Array,
@@ -121,23 +150,30 @@ export function invertLowerTriangularBlocked(
     for (let i0 = 0; i0 < n; i0 += blockSize) {
       const i1 = Math.min(i0 + blockSize, n);
       const width = i1 - i0;
-      for (let r = i0; r < i1; r++) {
-        const rowR = r * n;
-        for (let q = i0; q < r; q++) {
-          const factor = l[rowR + q];
-          if (factor === 0) continue;
-          const rowQ = q * n;
-          for (let c = 0; c <= q; c++) x[rowR + c] -= factor * x[rowQ + c];
+      // X[i0:i1, :i1] = L_ii⁻¹ · RHS[i0:i1, :i1]; RHS is the identity on the diagonal block, so X_ii = L_ii⁻¹ (float64).
+      const diagonalInverse = invertDiagonalBlock(l, n, i0, i1);
+      const block = new Float32Array(width * i1);
+      if (i0 > 0) {
+        const rhs = new Float32Array(width * i0);
+        for (let r = 0; r < width; r++) {
+          const from = (i0 + r) * n;
+          for (let c = 0; c < i0; c++) rhs[r * i0 + c] = x[from + c];
         }
-        const diagonal = l[rowR + r];
-        for (let c = 0; c <= r; c++) x[rowR + c] /= diagonal;
+        const right = packF32Gemm(kernels, rhs, { k: width, n: i0 });
+        try {
+          const product = workspace.multiply(width, (left) => left.set(diagonalInverse), right);
+          for (let r = 0; r < width; r++) block.set(product.subarray(r * i0, (r + 1) * i0), r * i1);
+        } finally {
+          right.dispose();
+        }
+      }
+      for (let r = 0; r < width; r++) {
+        for (let c = 0; c < width; c++) block[r * i1 + i0 + c] = diagonalInverse[r * width + c];
+        const to = (i0 + r) * n;
+        for (let c = 0; c < i0; c++) x[to + c] = block[r * i1 + c];
+        for (let c = i0; c < i1; c++) x[to + c] = diagonalInverse[r * width + c - i0];
       }
       if (i1 === n) break;
-      const block = new Float32Array(width * i1);
-      for (let r = 0; r < width; r++) {
-        const from = (i0 + r) * n;
-        for (let c = 0; c < i1; c++) block[r * i1 + c] = x[from + c];
-      }
       const right = packF32Gemm(kernels, block, { k: width, n: i1 });
       try {
         for (let r0 = i1; r0 < n; r0 += chunk) {

@@ -34,22 +34,29 @@ export class GemmWorkspace {
   }
 
   /**
-   * `window −= A · B` for the m rows of A that `fillLeft` writes (row-major, m × right.k, into the given array),
-   * B packed by `packF32Gemm` (right.k × right.n).
+   * The m × right.n product `A · B` for the m rows of A that `fillLeft` writes (row-major, m × right.k, into the
+   * given array), B packed by `packF32Gemm` (right.k × right.n). The result is a view into the kernels' memory,
+   * valid until the next call on this workspace or the next allocation in that memory.
    */
-  subtractProduct(
-    window: Float64Window,
-    m: number,
-    fillLeft: (left: Float32Array) => void,
-    right: PackedF32Gemm,
-  ): void {
+  multiply(m: number, fillLeft: (left: Float32Array) => void, right: PackedF32Gemm): Float32Array {
     const { k, n } = right;
     this.reserve(m * k, m * n);
     const left = this.left as KernelBuffer<'float32'>;
     const product = this.product as KernelBuffer<'float32'>;
     fillLeft(left.view().subarray(0, m * k));
     f32Gemm(this.kernels, left, right, { m, out: product });
-    const values = product.view();
+    return product.view().subarray(0, m * n);
+  }
+
+  /** `window −= A · B`, with A and B as in `multiply`. */
+  subtractProduct(
+    window: Float64Window,
+    m: number,
+    fillLeft: (left: Float32Array) => void,
+    right: PackedF32Gemm,
+  ): void {
+    const n = right.n;
+    const values = this.multiply(m, fillLeft, right);
     const { target, offset, stride } = window;
     for (let r = 0; r < m; r++) {
       const to = offset + r * stride;
