@@ -268,14 +268,18 @@ function runObs(
   const errors = new Float64Array(rows * Math.min(blocksize, k));
   const groupScores = new Float64Array(16);
   const workspace = kernels === undefined ? undefined : new GemmWorkspace(kernels);
+  const selecting = !fixedMask && pattern?.kind === 'unstructured';
+  const blockEntries = selecting ? rows * Math.min(blocksize, k) : 0;
+  const scores = new Float64Array(blockEntries);
+  const blockMask = new Uint8Array(blockEntries);
+  const selectionScratch = new Float64Array(blockEntries);
   try {
     for (let i1 = 0; i1 < k; i1 += blocksize) {
       const i2 = Math.min(i1 + blocksize, k);
       const count = i2 - i1;
-      if (!fixedMask && pattern?.kind === 'unstructured') {
+      if (selecting) {
         // One threshold per block over all rows, from the current (already updated) weights: exactly
         // floor(s·rows·count) entries, stable in row-major order. (Official: `<= sorted[floor(s·N·B)]`, +1 and ties.)
-        const scores = new Float64Array(rows * count);
         for (let r = 0; r < rows; r++) {
           for (let c = 0; c < count; c++) {
             const value = w[r * k + i1 + c];
@@ -283,7 +287,7 @@ function runObs(
             scores[r * count + c] = (value * value) / (d * d);
           }
         }
-        const blockMask = new Uint8Array(rows * count);
+        blockMask.fill(0);
         markSmallest(
           scores,
           0,
@@ -291,7 +295,7 @@ function runObs(
           prunedPerRow(rows * count, pattern.sparsity),
           blockMask,
           0,
-          new Float64Array(rows * count),
+          selectionScratch,
         );
         for (let r = 0; r < rows; r++) {
           for (let c = 0; c < count; c++) if (blockMask[r * count + c] === 1) mask[r * k + i1 + c] = 1;
