@@ -1,7 +1,9 @@
+import { getKernels } from '@x/kernels-wasm';
 import { describe, expect, it } from 'vitest';
-import { randomMatrix } from '../internal/test-helpers';
+import { maxAbsDiff, randomMatrix } from '../internal/test-helpers';
 import { householderQr } from '../linalg/householder-qr';
 import { qrOrthBackward } from './qr-orth-backward';
+import { qrOrthBackwardKernels } from './qr-orth-backward-kernels';
 import { evaluateWhip } from './whip-loss';
 
 /** Central finite differences of f at z, entry by entry. */
@@ -44,5 +46,17 @@ describe('qrOrthBackward', () => {
     const analytic = qrOrthBackward(q.data, r.data, gradQ, n);
     const numeric = finiteDifferences(loss, z);
     for (let i = 0; i < z.length; i++) expect(analytic[i]).toBeCloseTo(numeric[i], 6);
+  });
+
+  it('the wasm-GEMM version equals the fp64 twin (n = 37: odd, several GEMM tiles)', async () => {
+    const kernels = await getKernels();
+    const size = 37;
+    const { q, r } = householderQr(randomMatrix(size, size, 24));
+    const gradQ = randomMatrix(size, size, 25).data;
+    const twin = qrOrthBackward(q.data, r.data, gradQ, size);
+    const fast = qrOrthBackwardKernels(kernels, q.data, r.data, gradQ, size);
+    let scale = 0;
+    for (const v of twin) scale = Math.max(scale, Math.abs(v));
+    expect(maxAbsDiff(fast, twin) / scale).toBeLessThan(1e-5);
   });
 });

@@ -12,6 +12,7 @@
  * defaults never step at all).
  */
 import { createRng, throwIfAborted } from '@x/core';
+import type { Kernels } from '@x/kernels-wasm';
 import { QuantError } from '../errors';
 import { assertIntegerInRange, assertNumberInRange } from '../internal/validate';
 import { householderQr } from '../linalg/householder-qr';
@@ -20,7 +21,9 @@ import { createRandomHadamard } from '../rotation/random-hadamard';
 import { createRandomOrthogonal } from '../rotation/random-orthogonal';
 import type { Matrix, ProgressCallback } from '../types';
 import { qrOrthBackward } from './qr-orth-backward';
+import { qrOrthBackwardKernels } from './qr-orth-backward-kernels';
 import { assertWhipShapes, evaluateWhip } from './whip-loss';
+import { evaluateWhipKernels } from './whip-loss-kernels';
 
 /** How the unconstrained Z (hence R) starts. */
 export type RotationInit = 'auto' | 'random-hadamard' | 'random-orthogonal' | 'identity';
@@ -52,6 +55,18 @@ export interface WhipTrainingOptions {
   onProgress?: ProgressCallback;
   /** Checked before every batch; aborting throws `X_ABORTED`. */
   signal?: AbortSignal;
+  /**
+   * @x/kernels-wasm instance (`getKernels()`): the loss and gradient products (X·R, Xᵀ·G) then run on its
+   * SIMD GEMM in float32 (`evaluateWhipKernels`) instead of the fp64 TS loops. QR and its backward stay fp64.
+   */
+  kernels?: Kernels;
+}
+
+/** Control arguments of `trainWhipRotations` (not part of the echoed options). */
+export interface WhipTrainingControl {
+  onProgress?: ProgressCallback;
+  signal?: AbortSignal;
+  kernels?: Kernels;
 }
 
 export interface ResolvedWhipTrainingOptions {
@@ -151,7 +166,7 @@ export function trainWhipRotations(
   size: number,
   count: number,
   options: ResolvedWhipTrainingOptions,
-  control: { onProgress?: ProgressCallback; signal?: AbortSignal } = {},
+  control: WhipTrainingControl = {},
 ): WhipTrainingResult {
   const warnings: string[] = [];
   if (samples.length === 0) {
@@ -186,14 +201,14 @@ export function trainWhipRotations(
       const batch = chosen.slice(b * options.batchSize, (b + 1) * options.batchSize).map((i) => samples[i]);
       const indices = subsampleTokens(batch, options.maxTokensPerBatch, rng.next);
       const qr = factor();
-      const evaluation = evaluateWhip(
-        batch,
-        qr.map((f) => f.q),
-        true,
-        indices,
-      );
+      const rotations = qr.map((f) => f.q);
+      const evaluation = control.kernels
+        ? evaluateWhipKernels(control.kernels, batch, rotations, true, indices)
+        : evaluateWhip(batch, rotations, true, indices);
       for (let g = 0; g < count; g++) {
-        const dz = qrOrthBackward(qr[g].q.data, qr[g].r.data, evaluation.gradients![g], size);
+        const dz = control.kernels
+          ? qrOrthBackwardKernels(control.kernels, qr[g].q.data, qr[g].r.data, evaluation.gradients![g], size)
+          : qrOrthBackward(qr[g].q.data, qr[g].r.data, evaluation.gradients![g], size);
         const acc = accumulated[g];
         for (let i = 0; i < acc.length; i++) acc[i] += dz[i];
       }

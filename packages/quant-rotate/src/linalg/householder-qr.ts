@@ -60,7 +60,8 @@ export function householderQr(matrix: Matrix): QrResult {
   }
   const r = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = i; j < n; j++) r[i * n + j] = a[i * n + j];
-  // Q = H_0 H_1 ... H_{n-1}: apply the reflectors to I from the last one back.
+  // Q = H_0 H_1 ... H_{n-1}: apply the reflectors to I from the last one back. H_k ⋯ H_{n−1} is the
+  // identity outside its trailing block [k:, k:], so columns < k are skipped (exact zeros; half the work).
   const q = new Float64Array(n * n);
   for (let i = 0; i < n; i++) q[i * n + i] = 1;
   for (let k = n - 1; k >= 0; k--) {
@@ -70,13 +71,13 @@ export function householderQr(matrix: Matrix): QrResult {
       const vi = v[i - k];
       if (vi === 0) continue;
       const row = i * n;
-      for (let j = 0; j < n; j++) column[j] += vi * q[row + j];
+      for (let j = k; j < n; j++) column[j] += vi * q[row + j];
     }
     for (let i = k; i < n; i++) {
       const vi = 2 * v[i - k];
       if (vi === 0) continue;
       const row = i * n;
-      for (let j = 0; j < n; j++) q[row + j] -= vi * column[j];
+      for (let j = k; j < n; j++) q[row + j] -= vi * column[j];
     }
   }
   // Sign fix: Q ← Q D, R ← D R with D = diag(sign(diag R)).

@@ -59,7 +59,28 @@ export interface QuantizeModelOptions {
   /** Token id sequences for GPTQ and DartQuant (e.g. 128 × 2048 WikiText-2 in the papers). */
   calibration?: { sequences: readonly (readonly number[])[] };
   /** DartQuant training overrides (R1 and R2 get the paper defaults otherwise). */
-  dartquant?: { r1?: WhipTrainingOptions; r2?: WhipTrainingOptions };
+  dartquant?: {
+    r1?: Omit<WhipTrainingOptions, 'kernels' | 'onProgress' | 'signal'>;
+    r2?: Omit<WhipTrainingOptions, 'kernels' | 'onProgress' | 'signal'>;
+    /**
+     * Token rows kept (seeded random subset) of each captured R1 sample, one per (sequence, layer, q/up
+     * input): bounds the R1 data held in memory (24 layers × 2 × 128 × 2048 tokens would not fit); 0 keeps
+     * every token. @defaultValue 0
+     */
+    captureTokensPerSample?: number;
+  };
+  /**
+   * Run the heavy products (DartQuant's loss and gradient, the R1 fusion into every weight) on
+   * @x/kernels-wasm's SIMD GEMM in float32; `false` uses the fp64 TS twins (slow beyond small models).
+   * @defaultValue true
+   */
+  kernels?: boolean;
+  /**
+   * Rotate and quantize `model` itself instead of a clone (its initializers are overwritten in place and the
+   * returned model is the same object): no second copy of the weights, for models near the memory limit.
+   * @defaultValue false
+   */
+  inPlace?: boolean;
   /** Seed of every random rotation and sampler. @defaultValue 0 */
   seed?: number;
   /** Backend that runs calibration. @defaultValue prefer node, then web */
@@ -88,6 +109,9 @@ export interface ResolvedQuantizeModelOptions {
   seed: number;
   backend: BackendName | 'auto';
   calibration: { sequences: number; tokens: number };
+  captureTokensPerSample: number;
+  kernels: boolean;
+  inPlace: boolean;
 }
 
 function invalid(option: string, value: unknown, expected: string): QuantError {
@@ -170,6 +194,8 @@ export function resolveQuantizeModelOptions(
     );
   }
   if (gptq && weightBits === 16) throw invalid('gptq', gptq, 'false when weightBits is 16');
+  const captureTokensPerSample = options.dartquant?.captureTokensPerSample ?? 0;
+  assertIntegerInRange(captureTokensPerSample, 'dartquant.captureTokensPerSample', 0, 2 ** 31);
   const rotating = rotate !== 'none';
   return {
     rotate,
@@ -191,5 +217,8 @@ export function resolveQuantizeModelOptions(
     seed,
     backend: options.backend ?? 'auto',
     calibration: { sequences: sequences.length, tokens: sequences.reduce((s, q) => s + q.length, 0) },
+    captureTokensPerSample,
+    kernels: options.kernels ?? true,
+    inPlace: options.inPlace ?? false,
   };
 }

@@ -5,7 +5,7 @@
  *   untie the LM head → fold RMSNorm γ → [DartQuant: capture activations, learn R1/R2] → fuse R1, R2 →
  *   insert online R4 (+ fold) and R3 → [GPTQ: capture layer inputs, Hessians] → MatMulNBits weights.
  *
- * The input model is never modified (the work happens on a clone). Without quantization (weightBits 16)
+ * The input model is never modified (the work happens on a clone) unless `inPlace` is set. Without quantization (weightBits 16)
  * the rotated model computes the same logits up to float32 rounding. GPTQ follows the sequential protocol
  * (brief §0): layer l's Hessians are collected on the rotated model whose earlier layers are already
  * quantized, with the online Hadamards active and activations in float (QuaRot); the papers' finer
@@ -20,6 +20,7 @@ import {
   pruneDeadNodes,
   throwIfAborted,
 } from '@x/core';
+import { getKernels } from '@x/kernels-wasm';
 import { captureValues } from '../calibrate/capture-values';
 import { createHessianAccumulator, type HessianAccumulator } from '../quant/hessian';
 import { foldNorms } from '../transform/fold-norms';
@@ -80,7 +81,8 @@ export async function quantizeModel(
   const { onProgress, signal } = options;
   const sequences = options.calibration?.sequences ?? [];
   const warnings: string[] = [];
-  const work = model.clone();
+  const work = resolved.inPlace ? model : model.clone();
+  const kernels = resolved.kernels ? await getKernels() : undefined;
   const before = initializerBytes(work);
 
   let anatomy = findDecoderAnatomy(work.proto);
@@ -98,7 +100,7 @@ export async function quantizeModel(
       anatomy = findDecoderAnatomy(work.proto);
     }
     throwIfAborted(signal, 'fold-norms');
-    foldNorms(work, anatomy);
+    foldNorms(work, anatomy, { inPlace: resolved.inPlace });
     onProgress?.({ phase: 'fold-norms', done: 1, total: 1 });
     let rotations: Rotations;
     if (resolved.rotate === 'dartquant') {
@@ -111,6 +113,8 @@ export async function quantizeModel(
           seed: resolved.seed,
           r1: options.dartquant?.r1,
           r2: options.dartquant?.r2,
+          captureTokensPerSample: resolved.captureTokensPerSample,
+          kernels,
           onProgress,
           signal,
         },
@@ -122,11 +126,11 @@ export async function quantizeModel(
       rotations = chooseFixedRotations(anatomy, resolved.rotate as 'hadamard' | 'orthogonal', resolved.seed);
     }
     throwIfAborted(signal, 'rotate');
-    fuseR1(work, anatomy, rotations.r1);
+    fuseR1(work, anatomy, rotations.r1, { kernels, inPlace: resolved.inPlace });
     fuseR2(work, anatomy, rotations.r2);
     onProgress?.({ phase: 'rotate', done: 1, total: 1 });
   }
-  if (resolved.r4) downInputs = insertR4(work, anatomy);
+  if (resolved.r4) downInputs = insertR4(work, anatomy, { kernels, inPlace: resolved.inPlace });
   if (resolved.r3) {
     ({ skipped: r3Skipped, keys: r3Keys } = insertR3(work, anatomy));
     if (r3Skipped.length > 0) {

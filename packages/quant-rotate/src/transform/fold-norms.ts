@@ -5,22 +5,51 @@
  */
 import type { DecoderAnatomy, NormAnatomy, OnnxModel, ProjectionAnatomy } from '@x/core';
 import { foldRmsNormWeight } from '../fold/fold-rms-norm';
-import { readProjectionWeight, readVector, writeProjectionWeight, writeVector } from './projection-weights';
+import {
+  editFloatInitializer,
+  layoutOf,
+  readProjectionWeight,
+  readVector,
+  writeProjectionWeight,
+  writeVector,
+} from './projection-weights';
 
-function fold(model: OnnxModel, norm: NormAnatomy, consumers: readonly ProjectionAnatomy[]): void {
+function fold(
+  model: OnnxModel,
+  norm: NormAnatomy,
+  consumers: readonly ProjectionAnatomy[],
+  inPlace: boolean,
+): void {
   const gamma = readVector(model, norm.weight);
   for (const projection of consumers) {
-    const { matrix, layout } = readProjectionWeight(model, projection);
-    writeProjectionWeight(model, projection, foldRmsNormWeight(gamma, matrix, { layout }));
+    if (!inPlace) {
+      const { matrix, layout } = readProjectionWeight(model, projection);
+      writeProjectionWeight(model, projection, foldRmsNormWeight(gamma, matrix, { layout }));
+      continue;
+    }
+    // Same product as foldRmsNormWeight, on the stored bytes: [out, in] scales columns, [in, out] rows.
+    const outIn = layoutOf(projection) === 'out-in';
+    editFloatInitializer(model, projection.weight, true, (data) => {
+      const cols = outIn ? gamma.length : data.length / gamma.length;
+      for (let i = 0; i < data.length; i++) data[i] *= gamma[outIn ? i % cols : Math.floor(i / cols)];
+    });
   }
   writeVector(model, norm.weight, new Float32Array(gamma.length).fill(1));
 }
 
-/** Folds every norm weight of the decoder into its consumers, in place. */
-export function foldNorms(model: OnnxModel, anatomy: DecoderAnatomy): void {
+/**
+ * Folds every norm weight of the decoder into its consumers (new initializers; with `inPlace`, the stored
+ * weight bytes are scaled instead).
+ */
+export function foldNorms(
+  model: OnnxModel,
+  anatomy: DecoderAnatomy,
+  options: { inPlace?: boolean } = {},
+): void {
+  const inPlace = options.inPlace ?? false;
   for (const layer of anatomy.layers) {
-    fold(model, layer.inputNorm, [layer.q, layer.k, layer.v]);
-    fold(model, layer.postAttentionNorm, [layer.gate, layer.up]);
+    fold(model, layer.inputNorm, [layer.q, layer.k, layer.v], inPlace);
+    fold(model, layer.postAttentionNorm, [layer.gate, layer.up], inPlace);
   }
-  fold(model, anatomy.finalNorm, [anatomy.lmHead]);
+  fold(model, anatomy.finalNorm, [anatomy.lmHead], inPlace);
 }

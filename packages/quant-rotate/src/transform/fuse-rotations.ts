@@ -7,10 +7,34 @@
  * Norms must be folded first (γ = 1).
  */
 import type { DecoderAnatomy, OnnxModel, ProjectionAnatomy } from '@x/core';
+import type { Kernels } from '@x/kernels-wasm';
 import { rotateHeadsInput, rotateHeadsOutput } from '../fold/rotate-heads';
+import {
+  type PackedRotation,
+  packRotation,
+  rotateColumnsInPlace,
+  rotateRowsInPlace,
+} from '../fold/rotate-in-place';
 import { rotateEmbedding, rotateLinearInput, rotateLinearOutput } from '../fold/rotate-linear';
 import type { Matrix } from '../types';
-import { readProjectionWeight, readVector, writeProjectionWeight, writeVector } from './projection-weights';
+import {
+  editFloatInitializer,
+  layoutOf,
+  readProjectionWeight,
+  readVector,
+  writeProjectionWeight,
+  writeVector,
+} from './projection-weights';
+
+export interface FuseOptions {
+  /**
+   * Run the products on @x/kernels-wasm's SIMD GEMM, block by block (`fold/rotate-in-place.ts`), instead of
+   * the fp64 TS twin (`fold/rotate-linear.ts`).
+   */
+  kernels?: Kernels;
+  /** Overwrite the initializers' own bytes (the model must not share them with another model). */
+  inPlace?: boolean;
+}
 
 function rotateInput(model: OnnxModel, projection: ProjectionAnatomy, rotation: Matrix): void {
   const { matrix, layout } = readProjectionWeight(model, projection);
@@ -26,8 +50,58 @@ function rotateOutput(model: OnnxModel, projection: ProjectionAnatomy, rotation:
     writeVector(model, projection.bias, rotated.bias);
 }
 
+/** W R (input side) or Rᵀ W (output side) through the kernels; the bias of an output side gets b R. */
+function rotateWithKernels(
+  model: OnnxModel,
+  projection: ProjectionAnatomy,
+  rotation: PackedRotation,
+  side: 'input' | 'output',
+  inPlace: boolean,
+): void {
+  // [out, in] input side and [in, out] output side: rows are d-vectors; otherwise columns are.
+  const rows = (layoutOf(projection) === 'out-in') === (side === 'input');
+  editFloatInitializer(model, projection.weight, inPlace, (data) => {
+    if (rows) rotateRowsInPlace(rotation, data);
+    else rotateColumnsInPlace(rotation, data);
+  });
+  if (side === 'output' && projection.bias !== undefined)
+    editFloatInitializer(model, projection.bias, inPlace, (data) => rotateRowsInPlace(rotation, data));
+}
+
+function fuseR1WithKernels(
+  model: OnnxModel,
+  anatomy: DecoderAnatomy,
+  r1: Matrix,
+  kernels: Kernels,
+  inPlace: boolean,
+): void {
+  const rotation = packRotation(kernels, r1);
+  try {
+    editFloatInitializer(model, anatomy.embedding.weight, inPlace, (data) =>
+      rotateRowsInPlace(rotation, data),
+    );
+    for (const layer of anatomy.layers) {
+      for (const p of [layer.q, layer.k, layer.v, layer.gate, layer.up])
+        rotateWithKernels(model, p, rotation, 'input', inPlace);
+      for (const p of [layer.o, layer.down]) rotateWithKernels(model, p, rotation, 'output', inPlace);
+    }
+    rotateWithKernels(model, anatomy.lmHead, rotation, 'input', inPlace);
+  } finally {
+    rotation.dispose();
+  }
+}
+
 /** Fuses R1 into every weight that touches the residual stream, in place. */
-export function fuseR1(model: OnnxModel, anatomy: DecoderAnatomy, r1: Matrix): void {
+export function fuseR1(
+  model: OnnxModel,
+  anatomy: DecoderAnatomy,
+  r1: Matrix,
+  options: FuseOptions = {},
+): void {
+  if (options.kernels) {
+    fuseR1WithKernels(model, anatomy, r1, options.kernels, options.inPlace ?? false);
+    return;
+  }
   const { embedding } = anatomy;
   const e = readVector(model, embedding.weight);
   const rotated = rotateEmbedding({ rows: embedding.vocabSize, cols: embedding.hiddenSize, data: e }, r1);

@@ -4,13 +4,53 @@
  * fuse; it only helps K-cache quantization). Both as the two-MatMul Kronecker form (`emitOnlineHadamard`).
  */
 import type { DecoderAnatomy, LayerAnatomy, NodeProto, OnnxModel, ProjectionAnatomy } from '@x/core';
+import { hadamardTransform, type Kernels } from '@x/kernels-wasm';
 import { QuantError } from '../errors';
 import { emitOnlineHadamard } from '../graph/emit-online-hadamard';
 import { insertNodesBefore, replaceInputUses } from '../graph/onnx-nodes';
 import { transpose } from '../internal/dense';
 import { applyHadamard } from '../rotation/apply-hadamard';
 import { factorHadamard } from '../rotation/hadamard-factors';
-import { readProjectionWeight, writeProjectionWeight } from './projection-weights';
+import {
+  editFloatInitializer,
+  layoutOf,
+  readProjectionWeight,
+  writeProjectionWeight,
+} from './projection-weights';
+
+/** W ← W H_nᵀ on @x/kernels-wasm's Hadamard kernel (same H_K ⊗ H_{2^m} order as `applyHadamard`). */
+function fuseHadamardWithKernels(
+  model: OnnxModel,
+  down: ProjectionAnatomy,
+  n: number,
+  kernels: Kernels,
+  inPlace: boolean,
+): void {
+  const outIn = layoutOf(down) === 'out-in';
+  editFloatInitializer(model, down.weight, inPlace, (data) => {
+    const others = data.length / n;
+    if (outIn) {
+      // rows of [out, n] in blocks, so the wasm heap holds one block
+      for (let start = 0; start < others; start += 256) {
+        const rows = Math.min(256, others - start);
+        const block = data.subarray(start * n, (start + rows) * n);
+        hadamardTransform(kernels, block, { n, rows, out: block });
+      }
+      return;
+    }
+    // [n, out]: transform the columns, one block of columns at a time
+    const block = new Float32Array(256 * n);
+    for (let start = 0; start < others; start += 256) {
+      const cols = Math.min(256, others - start);
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < cols; j++) block[j * n + i] = data[i * others + start + j];
+      const view = block.subarray(0, cols * n);
+      hadamardTransform(kernels, view, { n, rows: cols, out: view });
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < cols; j++) data[i * others + start + j] = block[j * n + i];
+    }
+  });
+}
 
 function nodeNamed(model: OnnxModel, name: string): NodeProto {
   const node = (model.graph().node ?? []).find((n) => n.name === name);
@@ -43,11 +83,20 @@ function insertOn(
  * R4 before every down_proj, with H_nᵀ fused into the down weight. Returns, per layer, the value down_proj
  * now reads (the Hadamard output), which the anatomy found before the insertion does not know.
  */
-export function insertR4(model: OnnxModel, anatomy: DecoderAnatomy): string[] {
+export function insertR4(
+  model: OnnxModel,
+  anatomy: DecoderAnatomy,
+  options: { kernels?: Kernels; inPlace?: boolean } = {},
+): string[] {
   const n = anatomy.config.intermediateSize;
   factorHadamard(n); // typed error before any edit when n has no Hadamard matrix
   return anatomy.layers.map((layer) => {
     const down: ProjectionAnatomy = layer.down;
+    if (options.kernels) {
+      fuseHadamardWithKernels(model, down, n, options.kernels, options.inPlace ?? false);
+      const node = nodeNamed(model, down.node);
+      return insertOn(model, down.input, n, `/model/layers.${layer.index}/mlp/r4`, down.node, false, node);
+    }
     const { matrix, layout } = readProjectionWeight(model, down);
     // W ← W H_nᵀ: every row w of the [out, in] weight becomes H_n w, i.e. the Kronecker transform of the row
     // (K²·2^m + K·4^m per row instead of a dense n² product). For [in, out], transform the transpose's rows.

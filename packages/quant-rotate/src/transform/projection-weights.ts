@@ -62,3 +62,29 @@ export function writeVector(model: OnnxModel, name: string, values: ArrayLike<nu
   const tensor = model.getInitializer(name);
   model.setInitializer(name, createTensor('float32', tensor.dims, Float32Array.from(values)));
 }
+
+/**
+ * Edits a float32 initializer through `edit(data)`: on its own bytes when `inPlace` (no copy where the stored
+ * bytes are aligned; the model must not share them with another model, e.g. a clone's source), else on a copy
+ * that then replaces it.
+ */
+export function editFloatInitializer(
+  model: OnnxModel,
+  name: string,
+  inPlace: boolean,
+  edit: (data: Float32Array) => void,
+): void {
+  const tensor = model.getInitializer(name);
+  if (tensor.dtype !== 'float32') {
+    throw new QuantError(
+      'QUANT_UNSUPPORTED_MODEL',
+      `initializer ${name} is ${tensor.dtype}, expected float32`,
+      { details: { initializer: name, dtype: tensor.dtype } },
+    );
+  }
+  const source = tensor.data as Float32Array;
+  const data = inPlace ? source : Float32Array.from(source);
+  edit(data);
+  // A no-op re-reference when `data` viewed the stored bytes; needed when it was a copy.
+  model.setInitializer(name, { dtype: 'float32', dims: tensor.dims, data });
+}

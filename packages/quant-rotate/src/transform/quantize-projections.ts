@@ -7,8 +7,6 @@
 import type { OnnxModel, ProjectionAnatomy } from '@x/core';
 import { QuantError } from '../errors';
 import { emitMatMulNBits } from '../graph/emit-matmul-nbits';
-import { transpose } from '../internal/dense';
-import { dequantizeWeight } from '../quant/dequantize-weight';
 import { type GptqOptions, quantizeGptq } from '../quant/gptq';
 import { packMatMulNBits } from '../quant/matmul-nbits';
 import type { QuantizedWeight } from '../quant/quantized-weight';
@@ -38,6 +36,13 @@ export interface ProjectionQuantReport {
   gptqLoss?: number;
 }
 
+/** Aᵀ for A [m, n], float32. */
+function transposeFloat32(a: Float32Array, m: number, n: number): Float32Array {
+  const t = new Float32Array(m * n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) t[j * m + i] = a[i * n + j];
+  return t;
+}
+
 /** The group actually used for K input channels (0 = per channel). */
 export function effectiveGroupSize(requested: number, k: number): number {
   if (requested === 0 || k % requested === 0) return requested;
@@ -59,10 +64,15 @@ export function quantizeProjection(
     });
   }
   const { matrix, layout } = readProjectionWeight(model, projection);
+  // float32 like the stored weight (a float64 transpose would double the transient memory of an LM head)
   const w: Matrix =
     layout === 'out-in'
       ? matrix
-      : { rows: matrix.cols, cols: matrix.rows, data: transpose(matrix.data, matrix.rows, matrix.cols) };
+      : {
+          rows: matrix.cols,
+          cols: matrix.rows,
+          data: transposeFloat32(matrix.data, matrix.rows, matrix.cols),
+        };
   const groupSize = effectiveGroupSize(options.groupSize, w.cols);
   const common = { bits: options.bits, symmetric: options.symmetric, groupSize, clip: options.clip };
   let quantized: QuantizedWeight;
@@ -89,11 +99,15 @@ export function quantizeProjection(
     accuracyLevel: options.accuracyLevel,
   });
   nodes.splice(index, 1, node);
-  const deq = dequantizeWeight(quantized).data;
+  // ‖W − Ŵ‖ with ŵ = (code − zero point)·scale (dequantizeWeight's formula), without materialising Ŵ
+  const { codes, scales, zeroPoints } = quantized;
+  const group = quantized.groupSize;
+  const groups = w.cols / group;
   let err = 0;
   let norm = 0;
-  for (let i = 0; i < deq.length; i++) {
-    err += (deq[i] - w.data[i]) ** 2;
+  for (let i = 0; i < codes.length; i++) {
+    const g = Math.floor(i / w.cols) * groups + Math.floor((i % w.cols) / group);
+    err += (Math.fround((codes[i] - zeroPoints[g]) * scales[g]) - w.data[i]) ** 2;
     norm += w.data[i] ** 2;
   }
   return {
