@@ -1,7 +1,8 @@
 /**
  * Folder in, folder out: reads `<modelDir>/onnx/model.onnx` (the transformers.js layout), runs
  * `quantizeModel`, writes `<outDir>/onnx/model.onnx` atomically with core's `writeModel`, copies the other
- * files of the folder (config, tokenizer) and writes `quantize-report.json`. Refuses an output folder that is
+ * files of the folder (config, tokenizer) and writes `quantize-report.json`. The model read from disk is
+ * rotated in place (`inPlace` defaults to true here), so only one copy of the weights is held. Refuses an output folder that is
  * the input folder or inside it.
  */
 import { copyFile, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
@@ -48,7 +49,12 @@ export async function quantizeModelFolder(
     const calibration = fromFile
       ? { sequences: await loadCalibrationFile(fromFile.file, from, fromFile) }
       : (given as QuantizeModelOptions['calibration']);
-    const { model: quantized, report } = await quantizeModel(model, { ...options, calibration });
+    // The model read here is ours alone: rotate it in place unless told otherwise (no second weight copy).
+    const { model: quantized, report } = await quantizeModel(model, {
+      ...options,
+      inPlace: options.inPlace ?? true,
+      calibration,
+    });
     await mkdir(join(to, 'onnx'), { recursive: true });
     const written = await writeModel(quantized, join(to, 'onnx', 'model.onnx'), {
       onProgress: options.onProgress,

@@ -17,7 +17,14 @@ export function layoutOf(projection: ProjectionAnatomy): WeightLayout {
 }
 
 /** The float32 weight of a MatMul/Gemm projection. Throws `QUANT_UNSUPPORTED_MODEL` otherwise. */
-export function readProjectionWeight(model: OnnxModel, projection: ProjectionAnatomy): ProjectionWeight {
+export function readProjectionWeight(
+  model: OnnxModel,
+  projection: ProjectionAnatomy,
+  options: {
+    /** `false`: the stored bytes themselves where aligned (read-only use: writing would edit the model). */
+    copy?: boolean;
+  } = {},
+): ProjectionWeight {
   if (projection.opType === 'MatMulNBits') {
     throw new QuantError('QUANT_UNSUPPORTED_MODEL', `${projection.node} is already quantized (MatMulNBits)`, {
       details: { node: projection.node },
@@ -31,7 +38,8 @@ export function readProjectionWeight(model: OnnxModel, projection: ProjectionAna
       { details: { node: projection.node, initializer: projection.weight, dtype: tensor.dtype } },
     );
   }
-  const data = Float32Array.from(tensor.data as Float32Array);
+  const data =
+    options.copy === false ? (tensor.data as Float32Array) : Float32Array.from(tensor.data as Float32Array);
   return { matrix: { rows: tensor.dims[0], cols: tensor.dims[1], data }, layout: layoutOf(projection) };
 }
 

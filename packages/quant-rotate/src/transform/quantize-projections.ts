@@ -63,7 +63,8 @@ export function quantizeProjection(
       details: { node: projection.node },
     });
   }
-  const { matrix, layout } = readProjectionWeight(model, projection);
+  // Read-only use: no copy of the float weight (an LM head is vocab × d).
+  const { matrix, layout } = readProjectionWeight(model, projection, { copy: false });
   // float32 like the stored weight (a float64 transpose would double the transient memory of an LM head)
   const w: Matrix =
     layout === 'out-in'
