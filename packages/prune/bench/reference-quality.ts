@@ -52,7 +52,13 @@ const dense = await readModel(join(modelDir, 'onnx', 'model.onnx'));
 // `NO_PPL=1`: only the pruning diagnostics (DSnoT's objective, the layer errors), no perplexity.
 const skipPerplexity = Boolean(process.env.NO_PPL);
 const densePpl = skipPerplexity ? Number.NaN : await perplexity(dense);
-emit({ bench: 'reference-quality', run: 'dense', ppl: Number(densePpl.toFixed(3)), maxWindows, seqlen: evalSeqlen });
+emit({
+  bench: 'reference-quality',
+  run: 'dense',
+  ppl: Number(densePpl.toFixed(3)),
+  maxWindows,
+  seqlen: evalSeqlen,
+});
 // The acceptance grid: each method with and without DSnoT at 50/60/70% and 2:4, 4:8 (DSnoT at its official
 // defaults, θ scaled to 512-token sequences below), then the rows of the DSnoT investigation (README).
 const patterns: [string, PruneModelOptions['sparsity']][] = [
