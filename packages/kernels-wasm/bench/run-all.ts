@@ -4,7 +4,8 @@
  * hard to get portably, so the peak used for `fractionOfPeak` is stated explicitly (env XK_PEAK_GFLOPS,
  * default 64 = 16 flop/cycle x 4 GHz, sparse-attn-kernels.md §9.4).
  */
-import { benchF32Gemm, benchF32GemmThreads } from './f32-gemm.bench';
+import { benchF32Gemm, benchF32GemmThreads, benchF32GemmThreadsRoofline } from './f32-gemm.bench';
+import { benchF32GemmShapes } from './f32-gemm-shapes.bench';
 import { benchHadamard } from './hadamard.bench';
 import { benchMatMulNBits } from './matmul-nbits.bench';
 import { benchNmSparse } from './nm-sparse.bench';
@@ -16,6 +17,8 @@ const only = process.argv.slice(2);
 const suites: Record<string, () => Promise<void>> = {
   'f32-gemm': () => benchF32Gemm(peakGflops),
   'f32-gemm-threads': () => benchF32GemmThreads(peakGflops),
+  'f32-gemm-threads-roofline': () => benchF32GemmThreadsRoofline(peakGflops),
+  'f32-gemm-shapes': () => benchF32GemmShapes(peakGflops),
   'matmul-nbits': () => benchMatMulNBits(),
   hadamard: () => benchHadamard(),
   'qs8-gemm': () => benchQs8Gemm(),

@@ -68,3 +68,49 @@ export async function timeInterleaved<K extends string>(
   for (const key of keys) result[key] = median(samples[key]);
   return result;
 }
+
+/**
+ * Like timeInterleaved (one sample of each body in turn, medians) but returns wall and CPU
+ * milliseconds per call; each sample runs a body `inner` times (>= ~5 ms of wall time).
+ */
+export async function timeInterleavedWallCpu<K extends string>(
+  bodies: Record<K, () => unknown>,
+  repeats: number,
+): Promise<{ wall: Record<K, number>; cpu: Record<K, number> }> {
+  const keys = Object.keys(bodies) as K[];
+  const inner = {} as Record<K, number>;
+  for (const key of keys) {
+    for (let i = 0; i < 2; i++) await bodies[key]();
+    let count = 1;
+    for (;;) {
+      const start = performance.now();
+      for (let j = 0; j < count; j++) await bodies[key]();
+      if (performance.now() - start >= 5 || count >= 1 << 16) break;
+      count *= 4;
+    }
+    inner[key] = count;
+  }
+  const wallSamples = {} as Record<K, number[]>;
+  const cpuSamples = {} as Record<K, number[]>;
+  for (const key of keys) {
+    wallSamples[key] = [];
+    cpuSamples[key] = [];
+  }
+  for (let r = 0; r < repeats; r++) {
+    for (const key of keys) {
+      const cpuStart = process.cpuUsage();
+      const start = performance.now();
+      for (let j = 0; j < inner[key]; j++) await bodies[key]();
+      wallSamples[key].push((performance.now() - start) / inner[key]);
+      const cpu = process.cpuUsage(cpuStart);
+      cpuSamples[key].push((cpu.user + cpu.system) / 1000 / inner[key]);
+    }
+  }
+  const wall = {} as Record<K, number>;
+  const cpu = {} as Record<K, number>;
+  for (const key of keys) {
+    wall[key] = median(wallSamples[key]);
+    cpu[key] = median(cpuSamples[key]);
+  }
+  return { wall, cpu };
+}
