@@ -2,7 +2,7 @@
  * DartQuant against Hadamard on the reference LM, per rotation seed (issue 6):
  * `node --conditions=@x/source --import tsx bench/dartquant-seeds.ts [--seeds 0,1,2,3,4] [--windows 32]
  * [--calibration 16] [--variants hadamard,dq-r1r2,...] [--r1-epochs 100] [--r1-lr 1e-1] [--r1-tokens 2048]
- * [--r2-epochs 100] [--r2-lr 1e-2] [--no-ppl]`.
+ * [--r2-epochs 50] [--r2-lr 1e-1] [--r2-tokens 2048] [--order variant|seed] [--heldout-windows 2] [--no-ppl]`.
  *
  * For every seed s, W4A4 RTN (simulated, the quality bench's `w4a4-*-rtn` rows: weights symmetric g128,
  * activations per token asymmetric 4-bit clip 0.9, R3/R4 online Hadamards) with these rotations:
@@ -64,15 +64,16 @@ const { values } = parseArgs({
     seeds: { type: 'string', default: '0,1,2,3,4' },
     windows: { type: 'string', default: '32' },
     calibration: { type: 'string', default: '16' },
-    'heldout-windows': { type: 'string', default: '4' },
+    'heldout-windows': { type: 'string', default: '2' },
     variants: { type: 'string', default: 'hadamard,orthogonal,dq-start,dq-table,dq-r1,dq-r2,dq-r1r2' },
     'r1-epochs': { type: 'string', default: '100' },
     'r1-lr': { type: 'string', default: '1e-1' },
     'r1-tokens': { type: 'string', default: '2048' },
-    'r2-epochs': { type: 'string', default: '100' },
-    'r2-lr': { type: 'string', default: '1e-2' },
+    'r2-epochs': { type: 'string', default: '50' },
+    'r2-lr': { type: 'string', default: '1e-1' },
     'r2-tokens': { type: 'string', default: '2048' },
     'no-ppl': { type: 'boolean', default: false },
+    order: { type: 'string', default: 'variant' },
   },
 });
 const seeds = values.seeds.split(',').map(Number);
@@ -336,24 +337,37 @@ function trainR2(
   };
 }
 
-for (const seed of seeds) {
-  const hs = createRandomHadamard(d, { seed }).matrix.data;
-  const learnedR1 = new Map<number, ReturnType<typeof trainR1>>();
-  const learnedR2 = new Map<number, ReturnType<typeof trainR2>>();
-  const r1At = (lr: number) => {
-    if (!learnedR1.has(lr))
-      learnedR1.set(lr, trainR1(seed, { init: 'random-hadamard', ...r1Training, learningRate: lr }));
-    return learnedR1.get(lr)!;
-  };
-  const r2At = (lr: number) => {
-    if (!learnedR2.has(lr))
-      learnedR2.set(lr, trainR2(seed, 'exact-hadamard', { ...r2Training, learningRate: lr }));
-    return learnedR2.get(lr)!;
-  };
-  // `none` does not depend on the seed: first seed only, like the composition check.
-  const first = seed === seeds[0];
-  const list = variants.filter((v) => first || v !== 'none');
-  for (const variant of [...list, ...(first && !values['no-ppl'] ? ['identity-check'] : [])]) {
+const randomHadamards = new Map<number, Float64Array>();
+/** H_s, one array per seed (statistics are memoised by array identity). */
+function randomHadamard(seed: number): Float64Array {
+  if (!randomHadamards.has(seed)) randomHadamards.set(seed, createRandomHadamard(d, { seed }).matrix.data);
+  return randomHadamards.get(seed)!;
+}
+const learnedR1 = new Map<string, ReturnType<typeof trainR1>>();
+const learnedR2 = new Map<string, ReturnType<typeof trainR2>>();
+function r1At(seed: number, lr: number) {
+  const key = `${seed}:${lr}`;
+  if (!learnedR1.has(key))
+    learnedR1.set(key, trainR1(seed, { init: 'random-hadamard', ...r1Training, learningRate: lr }));
+  return learnedR1.get(key)!;
+}
+function r2At(seed: number, lr: number) {
+  const key = `${seed}:${lr}`;
+  if (!learnedR2.has(key))
+    learnedR2.set(key, trainR2(seed, 'exact-hadamard', { ...r2Training, learningRate: lr }));
+  return learnedR2.get(key)!;
+}
+// Variant-major by default, so that a stopped run still has every seed of its first variants. `none` does not
+// depend on the seed (first seed only); the composition check runs right after the first row.
+const jobs: [number, string][] =
+  values.order === 'seed'
+    ? seeds.flatMap((seed) => variants.map((v) => [seed, v] as [number, string]))
+    : variants.flatMap((v) => seeds.map((seed) => [seed, v] as [number, string]));
+const runs = jobs.filter(([seed, v]) => seed === seeds[0] || v !== 'none');
+if (!values['no-ppl']) runs.splice(1, 0, [seeds[0], 'identity-check']);
+for (const [seed, variant] of runs) {
+  const hs = randomHadamard(seed);
+  {
     const started = performance.now();
     const [kind, ...lrs] = variant.split(':');
     let rotations: RotationSet | undefined;
@@ -402,8 +416,8 @@ for (const seed of seeds) {
           kind === 'dq-r1'
             ? undefined
             : Number((kind === 'dq-r2' ? lrs[0] : lrs[1]) ?? r2Training.learningRate);
-        const r1 = r1Lr === undefined ? undefined : r1At(r1Lr);
-        const r2 = r2Lr === undefined ? undefined : r2At(r2Lr);
+        const r1 = r1Lr === undefined ? undefined : r1At(seed, r1Lr);
+        const r2 = r2Lr === undefined ? undefined : r2At(seed, r2Lr);
         rotations = { r1: r1?.rotation ?? hs, r2: r2?.rotations ?? hadamardR2 };
         info = { r1Lr, r2Lr, ...r1?.info, ...r2?.info };
       } else throw new Error(`unknown variant ${variant}`);
