@@ -16,3 +16,11 @@ export function isQueryAwareStockCache(cache: StockKvCache): cache is QueryAware
   const candidate = cache as Partial<QueryAwareStockCache>;
   return typeof candidate.wantsQueries === 'function' && typeof candidate.observeQueries === 'function';
 }
+
+/**
+ * Marks a policy whose stock cache scores with queries (SnapKV): a runner should open the model through
+ * `withStockQueryOutputs` and pass its `source` to the stock engine.
+ */
+export interface NeedsStockQueries {
+  readonly stockNeedsQueries?: boolean;
+}

@@ -185,6 +185,7 @@ describe('snapkv', () => {
 
   it('runs in both modes and checks capacity against the window', () => {
     expect(createSnapKvPolicy().modes).toEqual(['stock', 'split']);
+    expect(createSnapKvPolicy().stockNeedsQueries).toBe(true);
     const bad = catchError(() => createSnapKvPolicy({ window: 8, capacity: 8 }));
     expect(isKvCacheError(bad) && bad.code).toBe('KV_INVALID_OPTION');
   });

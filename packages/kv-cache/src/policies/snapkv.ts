@@ -1,5 +1,6 @@
 import { attendHeads } from '../cache/attend-heads';
 import { HeadStore } from '../cache/head-store';
+import type { NeedsStockQueries } from '../cache/query-aware-stock-cache';
 import { invalidOption } from '../errors';
 import { assertKnownOptions, integerOption } from '../internal/option-checks';
 import type { KvPolicy, KvQueries } from '../policy/types';
@@ -27,7 +28,9 @@ export interface SnapKvOptions {
  * Needs the prefill queries: split mode has them; stock mode (`createSnapKvStockCache`: equal counts, so a uniform
  * past) gets them from a graph made by `withStockQueryOutputs`.
  */
-export function createSnapKvPolicy(options: Record<string, unknown> = {}): KvPolicy<SnapKvOptions> {
+export function createSnapKvPolicy(
+  options: Record<string, unknown> = {},
+): KvPolicy<SnapKvOptions> & NeedsStockQueries {
   assertKnownOptions('snapkv', options, ['window', 'capacity', 'kernelSize', 'pooling']);
   const pooling = options.pooling ?? 'avg';
   if (pooling !== 'avg' && pooling !== 'max') {
@@ -52,6 +55,7 @@ export function createSnapKvPolicy(options: Record<string, unknown> = {}): KvPol
     name: 'snapkv',
     options: resolved,
     modes: ['stock', 'split'],
+    stockNeedsQueries: true,
     createStockCache(shape) {
       checkBudget('snapkv', resolved.capacity, shape);
       return createSnapKvStockCache(shape, resolved);
