@@ -18,6 +18,7 @@ import { isKvCacheError } from '../src/errors';
 import { createKvPolicy } from '../src/policy/registry';
 import { createGenerator } from '../src/runtime/create-generator';
 import { createStockKvAdapter } from '../src/runtime/stock-adapter';
+import { withStockQueryOutputs } from '../src/runtime/stock-queries';
 
 const config: DecoderConfig = {
   vocabSize: 40,
@@ -64,6 +65,57 @@ describe('createStockKvAdapter', () => {
     const generator = await createGenerator(model, { backend, policy });
     expect((await generator.generate(prompt, { maxNewTokens: 5 })).tokens).toEqual(tokens);
     await generator.release();
+    await session.release();
+  });
+});
+
+describe('createStockKvAdapter with SnapKV', () => {
+  it('scores the prompt with the query outputs and emits the tokens of split-mode SnapKV', async () => {
+    const model = new OnnxModel(
+      buildDecoderModel(config, createDecoderWeights(config, { seed: 5, scale: 2 }), { form: 'decomposed' }),
+    );
+    const backend = await loadBackend('node');
+    const { model: withQueries, source } = withStockQueryOutputs(model);
+    const session = await backend.createSession(withQueries);
+    const policy = createKvPolicy('snapkv', { window: 2, capacity: 5 });
+    const shape = { numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 8 };
+    const adapter = createStockKvAdapter(policy, shape, { queries: source });
+    const prompt = [1, 5, 9, 2, 7, 30, 11, 4, 17, 3];
+    let pending = prompt;
+    const tokens: number[] = [];
+    for (let step = 0; step < 4; step++) {
+      const feeds = adapter.feeds(pending.length);
+      const outputs = await session.run({
+        input_ids: createTensor('int64', [1, pending.length], BigInt64Array.from(pending, BigInt)),
+        attention_mask: feeds.attentionMask,
+        position_ids: feeds.positionIds,
+        ...feeds.past,
+      });
+      adapter.update(outputs, pending.length);
+      const logits = outputs.logits.data as Float32Array;
+      tokens.push(argmax(logits.subarray(logits.length - config.vocabSize)));
+      pending = [tokens[tokens.length - 1]];
+    }
+    expect(adapter.cache.length()).toBe(5 + 3);
+    const split = await createGenerator(model, { mode: 'split', backend, policy });
+    expect((await split.generate(prompt, { maxNewTokens: 4 })).tokens).toEqual(tokens);
+    // Without the query source the same prompt cannot be scored.
+    const blind = createStockKvAdapter(policy, shape);
+    const feeds = blind.feeds(prompt.length);
+    const outputs = await session.run({
+      input_ids: createTensor('int64', [1, prompt.length], BigInt64Array.from(prompt, BigInt)),
+      attention_mask: feeds.attentionMask,
+      position_ids: feeds.positionIds,
+      ...feeds.past,
+    });
+    let error: unknown;
+    try {
+      blind.update(outputs, prompt.length);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(isKvCacheError(error) && error.code).toBe('KV_POLICY_UNAVAILABLE');
+    await split.release();
     await session.release();
   });
 });

@@ -1,6 +1,8 @@
 import { createTensor, type Tensor } from '@x/core';
+import { isQueryAwareStockCache } from '../cache/query-aware-stock-cache';
 import { stockModeUnavailableError } from '../policies/stock-unavailable';
 import type { KvCacheShape, KvPolicy, StockKvCache } from '../policy/types';
+import type { StockQuerySource } from './stock-queries';
 
 /** Feeds for one step of a stock (Optimum) decoder, by input name. */
 export interface StockStepFeeds {
@@ -15,7 +17,8 @@ export interface StockStepFeeds {
 /**
  * A policy's stock cache driven by names, for a loop you own (e.g. around a transformers.js model's session):
  * call `feeds(count)` before each `session.run`, and `update(outputs, count)` with its `present.*` outputs after.
- * Tensors are @x/core structural tensors (convert ORT tensors with `fromOrt`/`toOrt`).
+ * Tensors are @x/core structural tensors (convert ORT tensors with `fromOrt`/`toOrt`). For SnapKV, open the session
+ * on `withStockQueryOutputs(model).model` and pass its `source` as `options.queries`.
  */
 export interface StockKvAdapter {
   readonly cache: StockKvCache;
@@ -32,7 +35,7 @@ export interface StockKvAdapter {
 export function createStockKvAdapter(
   policy: KvPolicy,
   shape: KvCacheShape,
-  options: { dtype?: 'float32' | 'float16' } = {},
+  options: { dtype?: 'float32' | 'float16'; queries?: StockQuerySource } = {},
 ): StockKvAdapter {
   if (!policy.createStockCache) throw stockModeUnavailableError(policy);
   const cache = policy.createStockCache(shape);
@@ -63,6 +66,10 @@ export function createStockKvAdapter(
       };
     },
     update(outputs, count) {
+      // SnapKV: the session from `withStockQueryOutputs` also returns the q projections the prefill is scored with.
+      if (options.queries && isQueryAwareStockCache(cache) && cache.wantsQueries(position, count)) {
+        cache.observeQueries(options.queries.queries(outputs, position, count), position, count);
+      }
       const present = Array.from({ length: shape.numLayers }, (_, l) => ({
         key: outputs[`present.${l}.key`],
         value: outputs[`present.${l}.value`],
