@@ -20,7 +20,7 @@ import {
   pruneDeadNodes,
   throwIfAborted,
 } from '@x/core';
-import { getKernels } from '@x/kernels-wasm';
+import { getKernels, type Kernels } from '@x/kernels-wasm';
 import { captureValues } from '../calibrate/capture-values';
 import { createHessianAccumulator, type HessianAccumulator } from '../quant/hessian';
 import { foldNorms } from '../transform/fold-norms';
@@ -82,7 +82,17 @@ export async function quantizeModel(
   const sequences = options.calibration?.sequences ?? [];
   const warnings: string[] = [];
   const work = resolved.inPlace ? model : model.clone();
-  const kernels = resolved.kernels ? await getKernels() : undefined;
+  let kernels: Kernels | undefined;
+  if (resolved.kernels) {
+    try {
+      kernels = await getKernels();
+    } catch (error) {
+      // Same results from the fp64 TS twins, only slower: warn instead of failing.
+      warnings.push(
+        `@x/kernels-wasm could not be loaded (${error instanceof Error ? error.message : String(error)}): the fp64 TS twins were used`,
+      );
+    }
+  }
   const before = initializerBytes(work);
 
   let anatomy = findDecoderAnatomy(work.proto);
