@@ -56,6 +56,12 @@ export interface QuantizeModelOptions {
   kvClip?: number;
   /** Quantize the LM head too (QuaRot keeps it in 16 bit). @defaultValue false */
   quantizeLmHead?: boolean;
+  /**
+   * Store the token embedding in 4 bit (symmetric RTN in blocks of `groupSize` along d) and read it with ORT's
+   * `com.microsoft.GatherBlockQuantized`: the vocab × d table is most of a small model's bytes. Needs
+   * `weightBits: 4` and an untied table (rotations untie a tied head first). @defaultValue false
+   */
+  quantizeEmbedding?: boolean;
   /** Token id sequences for GPTQ and DartQuant (e.g. 128 × 2048 WikiText-2 in the papers). */
   calibration?: { sequences: readonly (readonly number[])[] };
   /** DartQuant training overrides (R1 and R2 get the paper defaults otherwise). */
@@ -106,6 +112,7 @@ export interface ResolvedQuantizeModelOptions {
   kvBits: 4 | 8 | 16;
   kvClip: number;
   quantizeLmHead: boolean;
+  quantizeEmbedding: boolean;
   seed: number;
   backend: BackendName | 'auto';
   calibration: { sequences: number; tokens: number };
@@ -214,6 +221,7 @@ export function resolveQuantizeModelOptions(
     kvBits,
     kvClip,
     quantizeLmHead: options.quantizeLmHead ?? false,
+    quantizeEmbedding: options.quantizeEmbedding ?? false,
     seed,
     backend: options.backend ?? 'auto',
     calibration: { sequences: sequences.length, tokens: sequences.reduce((s, q) => s + q.length, 0) },

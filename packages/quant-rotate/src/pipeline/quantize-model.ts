@@ -28,6 +28,7 @@ import { fuseR1, fuseR2 } from '../transform/fuse-rotations';
 import { insertActivationFakeQuant } from '../transform/insert-activation-fake-quant';
 import { insertKvFakeQuant } from '../transform/insert-kv-fake-quant';
 import { insertR3, insertR4, keyAfterRope } from '../transform/insert-online-hadamards';
+import { type EmbeddingQuantReport, quantizeEmbedding } from '../transform/quantize-embedding';
 import { type ProjectionQuantReport, quantizeProjection } from '../transform/quantize-projections';
 import { untieEmbedding } from '../transform/untie-embedding';
 import { chooseFixedRotations, type Rotations } from './choose-rotations';
@@ -51,6 +52,8 @@ export interface QuantizeModelReport {
     dartquant?: DartQuantReport;
   };
   projections: ProjectionQuantReport[];
+  /** The 4-bit embedding (`quantizeEmbedding`), when it was quantized. */
+  embedding?: EmbeddingQuantReport;
   /** Bytes of all initializers before and after. */
   initializerBytes: { before: number; after: number };
   warnings: string[];
@@ -214,6 +217,18 @@ export async function quantizeModel(
       else warnings.push(`LM head ${anatomy.lmHead.node} is a ${anatomy.lmHead.opType}: left in float`);
     }
   }
+  let embedding: EmbeddingQuantReport | undefined;
+  if (resolved.quantizeEmbedding) {
+    if (resolved.weightBits !== 4) {
+      warnings.push(
+        `embedding left in float: quantizeEmbedding needs weightBits 4 (got ${resolved.weightBits})`,
+      );
+    } else {
+      const result = quantizeEmbedding(work, anatomy, { groupSize: resolved.groupSize, clip: resolved.clip });
+      if ('report' in result) embedding = result.report;
+      else warnings.push(`embedding left in float: ${result.skipped}`);
+    }
+  }
   // Simulated activation quantization goes in last, so GPTQ's Hessians see float activations (QuaRot).
   if (resolved.activationBits === 4) {
     for (const { layer, groups } of layers) {
@@ -261,6 +276,7 @@ export async function quantizeModel(
         ...(dartquant ? { dartquant } : {}),
       },
       projections,
+      ...(embedding ? { embedding } : {}),
       initializerBytes: { before, after: initializerBytes(work) },
       warnings,
       seconds: (performance.now() - started) / 1000,
