@@ -23,6 +23,7 @@ Options:
   --no-sequential       GPTQ Hessians from one pass on the float model (default: layer by layer)
   --clip <c|mse>        weight clip ratio in (0, 1], or mse grid search   (default 1)
   --quantize-lm-head    quantize the LM head too                           (default: kept float)
+  --quantize-embedding  4-bit token embedding (GatherBlockQuantized)       (default: kept float)
   --a <bits>            activation bits: 16 | 8 (MatMulNBits accuracy_level 4: real int8)
                         | 4 (per-token fake quant nodes: simulated W4A4 for evaluation) (default 16)
   --no-r3 / --no-r4     skip the online Hadamard on Q/K (R3) or before down_proj (R4)
@@ -71,6 +72,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
         'no-sequential': { type: 'boolean' },
         clip: { type: 'string' },
         'quantize-lm-head': { type: 'boolean' },
+        'quantize-embedding': { type: 'boolean' },
         a: { type: 'string' },
         'no-r3': { type: 'boolean' },
         'no-r4': { type: 'boolean' },
@@ -151,6 +153,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
     ...(values['no-sequential'] ? { sequential: false } : {}),
     ...(clip === undefined ? {} : { clip: clip as number | 'mse' }),
     ...(values['quantize-lm-head'] ? { quantizeLmHead: true } : {}),
+    ...(values['quantize-embedding'] ? { quantizeEmbedding: true } : {}),
     ...(n.a === undefined ? {} : { activationBits: n.a as 4 | 8 | 16 }),
     ...(values['no-r3'] ? { r3: false } : {}),
     ...(values['no-r4'] ? { r4: false } : {}),
