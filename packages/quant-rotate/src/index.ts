@@ -9,15 +9,19 @@ export { calibrateR1 } from './dartquant/calibrate-r1';
 export type { R2CalibrationOptions } from './dartquant/calibrate-r2';
 export { calibrateR2 } from './dartquant/calibrate-r2';
 export { qrOrthBackward } from './dartquant/qr-orth-backward';
+export { qrOrthBackwardKernels } from './dartquant/qr-orth-backward-kernels';
 export type {
   ResolvedWhipTrainingOptions,
   RotationInit,
+  WhipTrainingControl,
   WhipTrainingOptions,
   WhipTrainingResult,
 } from './dartquant/train-whip-rotations';
 // dartquant/
 export type { WhipEvaluation } from './dartquant/whip-loss';
 export { evaluateWhip, whipLoss } from './dartquant/whip-loss';
+export type { WhipKernelOptions } from './dartquant/whip-loss-kernels';
+export { evaluateWhipKernels } from './dartquant/whip-loss-kernels';
 export type { QuantErrorCode } from './errors';
 export { isQuantError, QuantError } from './errors';
 // fold/
@@ -73,5 +77,6 @@ export type { RandomHadamardOptions, RandomHadamardResult } from './rotation/ran
 export { createRandomHadamard } from './rotation/random-hadamard';
 export type { RandomOrthogonalOptions } from './rotation/random-orthogonal';
 export { createRandomOrthogonal } from './rotation/random-orthogonal';
+export type { EmbeddingQuantReport } from './transform/quantize-embedding';
 export type { ProjectionQuantReport } from './transform/quantize-projections';
 export type { FloatArray, Matrix, WeightLayout } from './types';
