@@ -82,8 +82,7 @@ const newTokens = Number(process.env.X_KV_BENCH_NEW ?? 32);
 const repeats = Number(process.env.X_KV_BENCH_REPEATS ?? 3);
 const threads = process.env.X_KV_BENCH_THREADS ? Number(process.env.X_KV_BENCH_THREADS) : undefined;
 // Each mode runs with its own defaults, as a user gets them: stock mode with ORT's (intra-op spinning on), split mode
-// with `splitSessionOptions` (spinning on inside a run, stopped after each run). `X_KV_BENCH_SPINNING=off` turns
-// spinning off for both.
+// with `splitSessionOptions` (spinning off). `X_KV_BENCH_SPINNING=off` turns spinning off for both.
 const spinningOff = process.env.X_KV_BENCH_SPINNING === 'off';
 const ortOptions = spinningOff ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : undefined;
 
@@ -118,7 +117,7 @@ for (const key of selected) {
         promptTokens,
         newTokens,
         threads: threads ?? 'ort-default',
-        spinning: spinningOff ? 'off' : mode === 'split' ? 'on, stopped after each run' : 'ort-default (on)',
+        spinning: spinningOff ? 'off' : mode === 'split' ? 'off (split default)' : 'ort-default (on)',
       };
       try {
         generators[mode] = await createGenerator(model, {

@@ -9,12 +9,11 @@ import type { SplitPlan } from './split-plan';
 import { logitRows } from './stock-engine';
 
 /**
- * ORT options for split mode's L + 1 small sessions. Each session has its own intra-op thread pool; with ORT's
- * default spinning, the idle pools of the other L sessions keep spinning after their run and starve the one that
- * runs; with spinning off, every parallel op pays a thread wake-up. So split mode keeps spinning on inside a run and
- * stops it at the end of each run (`session.force_spinning_stop`). Keys the caller sets in `ortOptions.extra`
- * win. Measured on the Qwen2.5-0.5B shape, 2 threads, best of 3: spinning off 14.63 tok/s, this 15.10; stock mode
- * with ORT's defaults 15.32 (packages/kv-cache/README.md, Results).
+ * ORT options for split mode's L + 1 small sessions: intra-op spinning off. Each session has its own thread pool;
+ * spinning workers (ORT's default) of the pools that just ran compete with the one running, and with any other
+ * process on the cores. Measured on the reference LM, full cache, 1000-token prompt, 2 cores with another benchmark
+ * running: spinning on 29-124 tok/s, off 114-163, stock mode with ORT's defaults 37-47; on an idle machine the two
+ * settings are within 3% (Qwen2.5-0.5B shape, 14.6 vs 15.1 tok/s). Keys the caller sets in `ortOptions.extra` win.
  */
 export function splitSessionOptions(options: SessionOptions | undefined): SessionOptions {
   const ortOptions = options?.ortOptions ?? {};
@@ -27,7 +26,7 @@ export function splitSessionOptions(options: SessionOptions | undefined): Sessio
       ...ortOptions,
       extra: {
         ...extra,
-        session: { force_spinning_stop: '1', ...session, intra_op: { allow_spinning: '1', ...intraOp } },
+        session: { ...session, intra_op: { allow_spinning: '0', ...intraOp } },
       },
     },
   };

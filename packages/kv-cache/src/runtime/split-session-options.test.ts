@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { splitSessionOptions } from './split-engine';
 
 describe('splitSessionOptions', () => {
-  it('spins inside a run and stops spinning after it by default, keeping the other options', () => {
+  it('turns intra-op spinning off by default, keeping the other options', () => {
     expect(splitSessionOptions({ threads: 2, graphOptimizationLevel: 'basic' })).toEqual({
       threads: 2,
       graphOptimizationLevel: 'basic',
       ortOptions: {
-        extra: { session: { force_spinning_stop: '1', intra_op: { allow_spinning: '1' } } },
+        extra: { session: { intra_op: { allow_spinning: '0' } } },
       },
     });
   });
@@ -16,13 +16,13 @@ describe('splitSessionOptions', () => {
     const resolved = splitSessionOptions({
       ortOptions: {
         executionMode: 'sequential',
-        extra: { session: { intra_op: { allow_spinning: '0' }, other: 'x' }, optimization: { y: '1' } },
+        extra: { session: { intra_op: { allow_spinning: '1' }, other: 'x' }, optimization: { y: '1' } },
       },
     });
     expect(resolved.ortOptions).toEqual({
       executionMode: 'sequential',
       extra: {
-        session: { force_spinning_stop: '1', other: 'x', intra_op: { allow_spinning: '0' } },
+        session: { other: 'x', intra_op: { allow_spinning: '1' } },
         optimization: { y: '1' },
       },
     });
