@@ -7,17 +7,20 @@ import { parseArgs } from 'node:util';
 import {
   type Backend,
   type BackendName,
+  buildPasskeyPrompt,
   evaluatePerplexity,
   generate,
   isXError,
   loadBackend,
   loadTokenizer,
+  type PasskeyTrial,
+  parsePasskeyFormat,
   type TextTokenizer,
 } from '@x/core';
-import { createGenerator, createKvPolicy } from '@x/kv-cache';
+import { createGenerator, createKvPolicy, loadRazorProfile } from '@x/kv-cache';
 import { pruneModelFolder } from '@x/prune';
 import { quantizeModelFolder } from '@x/quant-rotate';
-import { calibrationTextPath, heldoutTextPath, modelDir } from '@x/reference-lm';
+import { calibrationTextPath, heldoutTextPath, modelDir, passkeyConfigPath } from '@x/reference-lm';
 
 interface Row {
   step: string;
@@ -103,23 +106,71 @@ async function main(): Promise<void> {
       note: 'MatMulNBits weights, fp32 embeddings/lm_head',
     });
 
-    // 4. Compressed KV cache during generation (split mode: attention on @x/kernels-wasm over the policy's cache).
-    const kvPrompt = tokenizer.encode(heldout.slice(20_000, 20_000 + 4_000)).slice(0, 1000);
-    for (const policyName of ['full', 'kivi4', 'streaming'] as const) {
-      const policy =
-        policyName === 'streaming'
-          ? createKvPolicy('streaming', { sinks: 4, window: 252 })
-          : createKvPolicy(policyName);
-      const generator = await createGenerator(modelDir, { mode: 'split', backend, policy });
+    // 4. Compressed KV caches during generation, on the passkey task (find 5 digits hidden in ~1000 tokens of
+    //    filler; the model's own passkey.json trials at depths 0.1-0.9). RazorAttention's retrieval heads are
+    //    found offline (echo + induction scores on repeated random tokens); StreamingLLM gets Razor's KV budget.
+    const passkeySpec = JSON.parse(await readFile(passkeyConfigPath, 'utf8')) as { trials: PasskeyTrial[] };
+    const passkeyFormat = parsePasskeyFormat(passkeySpec, passkeyConfigPath);
+    const depths = new Set<number>();
+    const trials = passkeySpec.trials.filter(
+      (trial) => trial.length === 1024 && !depths.has(trial.depth) && depths.add(trial.depth),
+    );
+    // Filler offsets index the whole held-out text's tokens (as in the harness's passkey evaluation).
+    const filler = tokenizer.encode(heldout, { addSpecialTokens: false });
+    const prompts = trials.map((trial) => buildPasskeyPrompt(tokenizer, filler, trial, passkeyFormat));
+    // The head profile ships beside the model (`x-kv profile <model-dir> --razor` wrote it; it carries the model's
+    // fingerprint: the policy checks it against the model's shape).
+    const razorProfile = await loadRazorProfile(join(modelDir, 'razor-heads.json'));
+    const retrieval = razorProfile.heads.flat().length;
+    const kvHeads = razorProfile.fingerprint.numLayers * razorProfile.fingerprint.numKvHeads;
+    const razorWindow = 123;
+    const budget = Math.round((retrieval * 1024 + (kvHeads - retrieval) * (4 + 1 + razorWindow)) / kvHeads);
+    const caches = [
+      { name: 'full', mode: 'split', policy: () => createKvPolicy('full') },
+      {
+        name: 'razor',
+        mode: 'split',
+        policy: () => createKvPolicy('razor', { profile: razorProfile, window: razorWindow }),
+      },
+      {
+        name: 'streaming',
+        mode: 'split',
+        policy: () => createKvPolicy('streaming', { sinks: 4, window: budget - 4 }),
+      },
+      { name: 'kivi4', mode: 'split', policy: () => createKvPolicy('kivi4') },
+      { name: 'kivi4', mode: 'stock', policy: () => createKvPolicy('kivi4') },
+    ] as const;
+    for (const cache of caches) {
+      const generator = await createGenerator(modelDir, {
+        mode: cache.mode,
+        backend,
+        policy: cache.policy(),
+      });
       try {
-        const result = await generator.generate(kvPrompt, { maxNewTokens: 16 });
+        let found = 0;
+        let kvBytes = 0;
+        for (const prompt of prompts) {
+          const result = await generator.generate(prompt.inputIds, {
+            maxNewTokens: prompt.answerIds.length,
+          });
+          if (result.tokens.every((token, i) => token === prompt.answerIds[i])) found++;
+          kvBytes = Math.max(kvBytes, result.kvBytes.resident);
+        }
+        // Decode speed: 32 tokens after the first prompt (a 5-token answer is too short to time).
+        const timed = await generator.generate(prompts[0].inputIds, { maxNewTokens: 32 });
         rows.push({
-          step: `generate, ${policyName} cache (split)`,
+          step: `passkey, ${cache.name} cache (${cache.mode})`,
           ppl: undefined,
           sizeMb: undefined,
-          tokensPerSecond: result.decodeTokensPerSecond,
-          kvKb: result.kvBytes.resident / 1024,
-          note: `1000-token prompt; ${JSON.stringify(tokenizer.decode(result.tokens).slice(0, 40))}`,
+          tokensPerSecond: timed.decodeTokensPerSecond,
+          kvKb: kvBytes / 1024,
+          note:
+            `found ${found}/${prompts.length} passkeys in ~1000-token prompts` +
+            (cache.name === 'razor'
+              ? `; ${retrieval}/${kvHeads} KV heads keep everything (razor-heads.json)`
+              : cache.name === 'streaming'
+                ? `; Razor's budget, ${budget} slots`
+                : ''),
         });
       } finally {
         await generator.release();
