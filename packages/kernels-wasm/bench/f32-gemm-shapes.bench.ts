@@ -4,7 +4,8 @@
  * - @x/quant-rotate: activations [T, 896] times a 896 x 896 rotation, T = 2048 and 8192 tokens;
  * - @x/prune (SparseGPT block update on a Qwen2.5-0.5B down projection): [896 x 4864] x [4864 x 128].
  * Ours reads A from and writes C to kernel memory (KernelBuffers); ORT copies its input and output
- * (that is what a caller of ORT pays too). Wall and process CPU time per call, load average.
+ * (that is what a caller of ORT pays too). Wall and process CPU time per call, load average. ORT-node's 2-thread
+ * pool does not spin (allow_spinning 0): a spinning pool thread took a core from the sample after it.
  */
 import os from 'node:os';
 import { createKernelPool, f32Gemm, packF32Gemm, parallelF32Gemm } from '../src/index';
@@ -37,7 +38,7 @@ export async function benchF32GemmShapes(peakGflops: number): Promise<void> {
     const flop = 2 * m * k * n;
     const loadBefore = os.loadavg();
     const node1 = await createOrtRunner('node', matMulModel(m, k, n, b), 1);
-    const node2 = await createOrtRunner('node', matMulModel(m, k, n, b), 2);
+    const node2 = await createOrtRunner('node', matMulModel(m, k, n, b), 2, { spinning: false });
     const bodies: Record<string, () => unknown> = {
       'ort-node-1': () => node1.run(a, [m, k]),
       'ort-node-2': () => node2.run(a, [m, k]),

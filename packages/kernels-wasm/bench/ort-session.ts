@@ -13,6 +13,7 @@ export async function createOrtRunner(
   flavor: OrtFlavor,
   model: Uint8Array,
   threads: number,
+  options: { spinning?: boolean } = {},
 ): Promise<OrtRunner> {
   if (flavor === 'web') {
     ortWeb.env.wasm.numThreads = threads;
@@ -35,6 +36,9 @@ export async function createOrtRunner(
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
+    // session.intra_op.allow_spinning = 0: idle pool threads block instead of spinning (default: spin), so
+    // they do not take the core from the next sample of an interleaved benchmark.
+    ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
   });
   return {
     async run(a, dims) {
