@@ -97,8 +97,7 @@ for (const variant of variants) {
   console.log(`| ${variant} | ${cells.join(' | ')} |`);
 }
 
-console.log('\nCorrelations over all rows with ppl and statistics (Pearson / Spearman):\n');
-const full = rows.filter(
+const complete = rows.filter(
   (r) =>
     r.ppl !== undefined && r.whipR1 !== undefined && r.a4ErrorR1 !== undefined && r.a4ErrorO !== undefined,
 );
@@ -112,15 +111,21 @@ const pairs: [keyof Row, keyof Row][] = [
   ['whipR1', 'w4Error'],
   ['w4Error', 'ppl'],
 ];
-console.log('| x | y | n | Pearson | Spearman | Δx vs Δy paired to hadamard: Pearson / Spearman |');
-console.log('|---|---|---|---|---|---|');
-for (const [x, y] of pairs) {
-  const a = full.map((r) => r[x] as number);
-  const b = full.map((r) => r[y] as number);
-  const paired = full.filter((r) => r.variant !== 'hadamard' && hadamard.get(r.seed)?.[y] !== undefined);
-  const da = paired.map((r) => (r[x] as number) - (hadamard.get(r.seed)![x] as number));
-  const db = paired.map((r) => (r[y] as number) - (hadamard.get(r.seed)![y] as number));
-  console.log(
-    `| ${x} | ${y} | ${a.length} | ${f(pearson(a, b))} | ${f(spearman(a, b))} | ${f(pearson(da, db))} / ${f(spearman(da, db))} (n ${da.length}) |`,
-  );
+for (const [title, full] of [
+  ['all rows (`none` included: its 90 ppl dominates Pearson)', complete],
+  ['rotated rows only (`none` excluded)', complete.filter((r) => r.variant !== 'none')],
+] as const) {
+  console.log(`\nCorrelations over ${title}, Pearson / Spearman:\n`);
+  console.log('| x | y | n | Pearson | Spearman | Δx vs Δy paired to hadamard: Pearson / Spearman |');
+  console.log('|---|---|---|---|---|---|');
+  for (const [x, y] of pairs) {
+    const a = full.map((r) => r[x] as number);
+    const b = full.map((r) => r[y] as number);
+    const paired = full.filter((r) => r.variant !== 'hadamard' && hadamard.get(r.seed)?.[y] !== undefined);
+    const da = paired.map((r) => (r[x] as number) - (hadamard.get(r.seed)![x] as number));
+    const db = paired.map((r) => (r[y] as number) - (hadamard.get(r.seed)![y] as number));
+    console.log(
+      `| ${x} | ${y} | ${a.length} | ${f(pearson(a, b))} | ${f(spearman(a, b))} | ${f(pearson(da, db))} / ${f(spearman(da, db))} (n ${da.length}) |`,
+    );
+  }
 }
