@@ -63,7 +63,7 @@ const variants = [...new Set(rows.map((r) => r.variant))];
 const hadamard = new Map(rows.filter((r) => r.variant === 'hadamard').map((r) => [r.seed, r]));
 
 console.log(
-  '| variant | seeds | W4A4 ppl mean ± sd | paired Δppl vs hadamard: mean ± sd [min, max] | below hadamard | Whip R1 | A4 err R1 | Whip R2 | A4 err o_proj |',
+  '| variant | seeds | W4A4 ppl mean ± sd | paired Δppl vs hadamard: mean ± sd [min, max] | below hadamard | Whip R1 | A4 err R1 | Whip R2 | A4 err o_proj | W4 err |',
 );
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const variant of variants) {
