@@ -2,6 +2,7 @@
 export { attendHeads } from './cache/attend-heads';
 export { HeadStore } from './cache/head-store';
 export { createKvMeter } from './cache/meter';
+export type { NeedsStockQueries } from './cache/query-aware-stock-cache';
 export type { UniformSlotSelector } from './cache/uniform-stock-cache';
 export { createUniformStockCache, gatherSlots } from './cache/uniform-stock-cache';
 export type { KvCacheErrorCode } from './errors';
@@ -71,6 +72,8 @@ export type { SplitPiece, SplitPlan } from './runtime/split-plan';
 export { planSplit } from './runtime/split-plan';
 export type { StockKvAdapter, StockStepFeeds } from './runtime/stock-adapter';
 export { createStockKvAdapter } from './runtime/stock-adapter';
+export type { StockQuerySource } from './runtime/stock-queries';
+export { withStockQueryOutputs } from './runtime/stock-queries';
 export type {
   CreateGeneratorOptions,
   GenerationStep,

@@ -84,6 +84,36 @@ describe('RazorAttention profiling on a builder-made decoder', () => {
     for (const generator of [full, wide, narrow]) await generator.release();
   });
 
+  it('createGenerator checks a profile against the model it runs: weights hash in split mode, the reason in stock mode', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'x-kv-razor-gen-'));
+    const file = join(dir, 'razor-heads.json');
+    await writeFile(file, JSON.stringify(await profileRazorHeads(model(1), probeOptions)));
+    const codeOf = async (run: () => Promise<unknown>) => {
+      try {
+        await run();
+        return 'no error';
+      } catch (error) {
+        return isKvCacheError(error) ? `${error.code} ${error.message}` : String(error);
+      }
+    };
+    // Same shape, other weights: only the weights hash tells them apart.
+    const other = await codeOf(() =>
+      createGenerator(model(2), { mode: 'split', policy: createKvPolicy('razor', { profile: file }) }),
+    );
+    expect(other).toMatch(/^KV_PROFILE_MISMATCH .*weightsHash/);
+    const own = await createGenerator(model(1), {
+      mode: 'split',
+      policy: createKvPolicy('razor', { profile: file }),
+    });
+    await own.release();
+    const stock = await codeOf(() =>
+      createGenerator(model(1), { mode: 'stock', policy: createKvPolicy('razor', { profile: file }) }),
+    );
+    expect(stock).toMatch(
+      /^KV_POLICY_UNAVAILABLE .*per-head budgets|^KV_POLICY_UNAVAILABLE .*its own budget/,
+    );
+  });
+
   it('x-kv profile --razor writes razor-heads.json next to the model; usage errors exit 2', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'x-kv-profile-'));
     await writeModel(model(1), join(dir, 'model.onnx'));

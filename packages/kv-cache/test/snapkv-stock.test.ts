@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createSnapKvPolicy } from '../src/policies/snapkv';
 import type { SnapKvStockCache } from '../src/policies/snapkv-stock-cache';
 import type { KvCache, KvPolicy } from '../src/policy/types';
+import { createGenerator } from '../src/runtime/create-generator';
 import type { Engine } from '../src/runtime/engine';
 import { createSplitEngine } from '../src/runtime/split-engine';
 import { planSplit } from '../src/runtime/split-plan';
@@ -89,3 +90,15 @@ describe.each(['node', 'web'] as BackendName[])(
     });
   },
 );
+
+it('createGenerator runs SnapKV in stock mode on a model folder (it adds the query outputs itself)', async () => {
+  const policy = createSnapKvPolicy(options);
+  const stock = await createGenerator(modelDir, { mode: 'stock', policy });
+  const split = await createGenerator(modelDir, { mode: 'split', policy });
+  const a = await stock.generate(prompt, { maxNewTokens: 4 });
+  const b = await split.generate(prompt, { maxNewTokens: 4 });
+  expect(prompt.length).toBeGreaterThan(options.capacity);
+  expect(a.tokens).toEqual(b.tokens);
+  expect(a.slots).toBe(options.capacity + 3);
+  for (const generator of [stock, split]) await generator.release();
+});

@@ -36,7 +36,7 @@ const builtins: KvPolicyEntry[] = [
   {
     name: 'snapkv',
     description: 'SnapKV: prefill compression by observation-window votes, per KV head',
-    modes: ['split'],
+    modes: ['stock', 'split'],
     factory: createSnapKvPolicy,
   },
   {
@@ -45,13 +45,28 @@ const builtins: KvPolicyEntry[] = [
     modes: ['split'],
     factory: createRazorPolicy,
   },
-  { name: 'kivi2', description: 'KIVI 2-bit packed cache', modes: ['split'], factory: kiviFactory(2) },
-  { name: 'kivi4', description: 'KIVI 4-bit packed cache', modes: ['split'], factory: kiviFactory(4) },
-  { name: 'kivi8', description: 'KIVI 8-bit packed cache', modes: ['split'], factory: kiviFactory(8) },
+  {
+    name: 'kivi2',
+    description: 'KIVI 2-bit packed cache',
+    modes: ['stock', 'split'],
+    factory: kiviFactory(2),
+  },
+  {
+    name: 'kivi4',
+    description: 'KIVI 4-bit packed cache',
+    modes: ['stock', 'split'],
+    factory: kiviFactory(4),
+  },
+  {
+    name: 'kivi8',
+    description: 'KIVI 8-bit packed cache',
+    modes: ['stock', 'split'],
+    factory: kiviFactory(8),
+  },
   {
     name: 'kvtuner',
     description: 'KVTuner: per-layer (K bits, V bits) from an offline search, on the KIVI cache',
-    modes: ['split'],
+    modes: ['stock', 'split'],
     factory: createKvTunerPolicy,
   },
 ];

@@ -23,6 +23,11 @@ export interface KvCacheShape {
   headDim: number;
   /** The model's context (largest position + 1) when known; budgets larger than it are rejected. */
   maxPositions?: number;
+  /**
+   * The model's weights hash (`computeModelFingerprint`), set by `createGenerator` for profile-driven policies:
+   * a profile made for another model of the same shape is rejected (`KV_PROFILE_MISMATCH`).
+   */
+  weightsHash?: string;
 }
 
 /** Memory of a cache in bytes. */
@@ -125,8 +130,11 @@ export interface StockKvCache {
   past(): readonly StockLayerKv[];
   /** Slots held (S), equal for every layer and head. */
   length(): number;
-  /** Absolute positions of the held slots (shared by all layers and heads). */
-  positions(): Int32Array;
+  /**
+   * Absolute positions of the held slots: shared by all layers and heads for eviction policies; a policy whose
+   * heads keep different tokens (SnapKV) takes `(layer, head)`.
+   */
+  positions(layer?: number, head?: number): Int32Array;
   /** Resident: what `update` keeps between steps. Peak: also counts the `present` a step hands over. */
   bytes(): KvBytes;
 }

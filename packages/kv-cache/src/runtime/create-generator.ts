@@ -11,15 +11,19 @@ import {
   throwIfAborted,
 } from '@x/core';
 import { getKernels } from '@x/kernels-wasm';
+import type { NeedsStockQueries } from '../cache/query-aware-stock-cache';
 import { invalidOption, KvCacheError } from '../errors';
+import { stockModeUnavailableError } from '../policies/stock-unavailable';
 import { createKvPolicy } from '../policy/registry';
 import type { KvPolicy } from '../policy/types';
+import { computeModelFingerprint } from '../profile/fingerprint';
 import type { Engine } from './engine';
 import { resolveGeneratorGenerateOptions } from './resolve-generate-options';
 import { selectToken } from './sampling';
 import { createSplitEngine } from './split-engine';
 import { planSplit } from './split-plan';
 import { createStockEngine } from './stock-engine';
+import { withStockQueryOutputs } from './stock-queries';
 import type { CreateGeneratorOptions, Generator, GeneratorResult } from './types';
 
 /** `<dir>/model.onnx` or `<dir>/onnx/model.onnx` for a folder; the path itself for a file. */
@@ -57,6 +61,15 @@ async function readMaxPositions(dir: string | undefined): Promise<number | undef
   }
 }
 
+/** The model's weights hash (`computeModelFingerprint`), or undefined when its anatomy cannot be read. */
+function modelWeightsHash(model: OnnxModel): string | undefined {
+  try {
+    return computeModelFingerprint(model).weightsHash;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Opens a decoder for generation with a KV policy, in one of two modes behind one interface:
  * `'stock'` runs the Optimum export as is; `'split'` cuts it per layer and runs RoPE + attention on
@@ -77,6 +90,7 @@ export async function createGenerator(
       ? createKvPolicy(options.policy ?? 'full')
       : options.policy;
   if (!policy.modes.includes(mode)) {
+    if (mode === 'stock') throw stockModeUnavailableError(policy);
     throw new KvCacheError(
       'KV_POLICY_UNAVAILABLE',
       `KV policy '${policy.name}' is not available in ${mode} mode (modes: ${policy.modes.join(', ')})`,
@@ -87,17 +101,32 @@ export async function createGenerator(
     typeof options.backend === 'object' ? options.backend : await loadBackend(options.backend ?? 'node');
   const located = isOnnxModel(model) ? undefined : await resolveModelFile(model);
   const maxPositions = options.maxPositions ?? (await readMaxPositions(located?.dir));
+  // A profile-driven policy (RazorAttention, KVTuner) checks its profile against the model's shape AND weights
+  // hash; graph reads are lazy (external data is read only for the hashed q/k rows).
+  const needsQueries = mode === 'stock' && (policy as NeedsStockQueries).stockNeedsQueries === true;
+  const needsFingerprint = typeof (policy.options as { profile?: unknown }).profile === 'string';
+  let onnx: OnnxModel | undefined = isOnnxModel(model) ? model : undefined;
+  if (!onnx && located && (mode === 'split' || needsQueries || needsFingerprint))
+    onnx = await readModel(located.file);
+  const weightsHash = needsFingerprint && onnx ? modelWeightsHash(onnx) : undefined;
   let engine: Engine;
   if (mode === 'stock') {
-    const source = located ? located.file : (model as OnnxModel);
-    const session = await backend.createSession(source, options.sessionOptions);
-    engine = createStockEngine(session, policy, { maxPositions });
+    if (needsQueries && onnx) {
+      // SnapKV in stock mode needs the prefill's queries, which stock exports do not output.
+      const { model: withQueries, source } = withStockQueryOutputs(onnx);
+      const session = await backend.createSession(withQueries, options.sessionOptions);
+      engine = createStockEngine(session, policy, { maxPositions, queries: source, weightsHash });
+    } else {
+      const source = located ? located.file : (model as OnnxModel);
+      const session = await backend.createSession(source, options.sessionOptions);
+      engine = createStockEngine(session, policy, { maxPositions, weightsHash });
+    }
   } else {
-    const onnx = located ? await readModel(located.file) : (model as OnnxModel);
-    const plan = planSplit(onnx);
+    const plan = planSplit(onnx as OnnxModel);
     engine = await createSplitEngine(plan, backend, policy, await getKernels(), {
       sessionOptions: options.sessionOptions,
       maxPositions,
+      weightsHash,
     });
   }
   // Creating a cache once validates budgets against the context before any generation.

@@ -51,7 +51,7 @@ export async function createSplitEngine(
   backend: Backend,
   policy: KvPolicy,
   kernels: Kernels,
-  options: { sessionOptions?: SessionOptions; maxPositions?: number },
+  options: { sessionOptions?: SessionOptions; maxPositions?: number; weightsHash?: string },
 ): Promise<Engine> {
   if (!policy.createCache) {
     throw new KvCacheError(
@@ -72,6 +72,7 @@ export async function createSplitEngine(
     numKvHeads,
     headDim,
     maxPositions: options.maxPositions ?? cacheRows,
+    ...(options.weightsHash ? { weightsHash: options.weightsHash } : {}),
   };
   const scale = 1 / Math.sqrt(headDim);
   const io = plan.anatomy.io;

@@ -16,7 +16,7 @@ import type { StockQuerySource } from './stock-queries';
 export function createStockEngine(
   session: Session,
   policy: KvPolicy,
-  model: { numHeads?: number; maxPositions?: number; queries?: StockQuerySource },
+  model: { numHeads?: number; maxPositions?: number; queries?: StockQuerySource; weightsHash?: string },
 ): Engine {
   const io = describeStockIo(session);
   if (!policy.createStockCache) throw stockModeUnavailableError(policy);
@@ -27,6 +27,7 @@ export function createStockEngine(
     numKvHeads: io.numKvHeads,
     headDim: io.headDim,
     maxPositions: model.maxPositions,
+    ...(model.weightsHash ? { weightsHash: model.weightsHash } : {}),
   };
   const fetches = ['logits', ...io.layers.flatMap((layer) => [layer.presentKey, layer.presentValue])];
   const empty = createTensor(io.dtype, [1, io.numKvHeads, 0, io.headDim]);
