@@ -45,6 +45,24 @@ describe('pruneModel with SparseGPT', () => {
   });
 });
 
+describe('pruneModel SparseGPT linear algebra', () => {
+  it('runs on @x/kernels-wasm by default, equals the TypeScript path (methodOptions.kernels: undefined), echoes no instance', async () => {
+    const dense = tinyDecoder('decomposed', 6);
+    const options = { method: 'sparsegpt', sparsity: 0.5, calibration, backend: 'node' } as const;
+    const fast = await pruneModel(dense, options);
+    const typescript = await pruneModel(dense, { ...options, methodOptions: { kernels: undefined } });
+    expect(fast.report.options.methodOptions).toEqual({});
+    expect(typescript.report.options.methodOptions).toEqual({ kernels: 'none' });
+    for (const { projection } of projectionsOf(fast.model)) {
+      const a = readLinearWeight(fast.model, projection).weight.data;
+      const b = readLinearWeight(typescript.model, projection).weight.data;
+      let largest = 0;
+      for (let i = 0; i < a.length; i++) largest = Math.max(largest, Math.abs(b[i]));
+      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-4 * largest);
+    }
+  });
+});
+
 describe('pruneModel options', () => {
   const dense = tinyDecoder('decomposed');
 

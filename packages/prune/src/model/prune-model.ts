@@ -7,6 +7,7 @@ import {
   type Tensor,
   throwIfAborted,
 } from '@x/core';
+import { getKernels } from '@x/kernels-wasm';
 import {
   createLayerStatisticsAccumulator,
   type LayerStatistics,
@@ -62,6 +63,14 @@ export async function pruneModel(
   const started = now();
   const anatomy = findDecoderAnatomy(model.proto);
   const resolved = resolvePruneModelOptions(options, anatomy.layers.length);
+  // The linears get SparseGPT's kernels; the report echoes the options without the instance.
+  const methodOptions = await defaultMethodOptions(resolved.method, resolved.methodOptions);
+  if ('kernels' in resolved.methodOptions) {
+    resolved.methodOptions = {
+      ...resolved.methodOptions,
+      kernels: methodOptions.kernels ? 'kernels-wasm' : 'none',
+    };
+  }
   const { signal, onProgress } = options;
   throwIfAborted(signal, 'prune');
   const output = model.clone();
@@ -137,7 +146,7 @@ export async function pruneModel(
     for (const projectionName of targets) {
       const projection = layer[PROJECTION_KEYS[projectionName]];
       const kinds = requiredStatistics(
-        linearOptions(resolved, pattern, projectionName),
+        linearOptions(resolved, methodOptions, pattern, projectionName),
         resolved.measureError,
       );
       if (kinds.length === 0) continue;
@@ -171,7 +180,18 @@ export async function pruneModel(
     const finished = new Map([...statistics].map(([name, accumulator]) => [name, accumulator.result()]));
     for (const projectionName of targets) {
       const projection = layer[PROJECTION_KEYS[projectionName]];
-      linears.push(pruneProjection(output, projection, index, projectionName, pattern, resolved, finished));
+      linears.push(
+        pruneProjection(
+          output,
+          projection,
+          index,
+          projectionName,
+          pattern,
+          resolved,
+          methodOptions,
+          finished,
+        ),
+      );
     }
     timings.pruneSeconds += now() - t1;
     onProgress?.({ phase: 'prune-layer', done: index + 1, total: lastSelected + 1 });
@@ -213,8 +233,23 @@ export async function pruneModel(
   return { model: output, report };
 }
 
+/**
+ * SparseGPT runs its Cholesky factorization/inverse and lazy batch updates as @x/kernels-wasm fp32 GEMMs by default
+ * (as the official code runs them in fp32 on a GPU; brief §2); `methodOptions.kernels` set by the caller wins
+ * (`undefined` = the float64 TypeScript loops). When the kernels cannot load, the TypeScript path runs.
+ */
+async function defaultMethodOptions(
+  method: ResolvedPruneModelOptions['method'],
+  methodOptions: object,
+): Promise<object & { kernels?: unknown }> {
+  if (method !== 'sparsegpt' || 'kernels' in methodOptions) return methodOptions;
+  const kernels = await getKernels().catch(() => undefined);
+  return { ...methodOptions, kernels };
+}
+
 function linearOptions(
   resolved: ResolvedPruneModelOptions,
+  methodOptions: object,
   pattern: SparsityPattern,
   projection: LinearProjection,
 ) {
@@ -227,7 +262,7 @@ function linearOptions(
   return {
     method: resolved.method,
     pattern,
-    methodOptions: resolved.methodOptions,
+    methodOptions,
     dsnot: useDsnot && dsnot ? dsnot : false,
     dsnotSparseGptBase: resolved.dsnotSparseGptBase,
     measureError: resolved.measureError,
@@ -241,11 +276,12 @@ function pruneProjection(
   projectionName: LinearProjection,
   pattern: SparsityPattern,
   resolved: ResolvedPruneModelOptions,
+  methodOptions: object,
   statistics: Map<string, LayerStatistics>,
 ): PrunedLinearReport {
   const t0 = now();
   const stored = readLinearWeight(output, projection);
-  const options = linearOptions(resolved, pattern, projectionName);
+  const options = linearOptions(resolved, methodOptions, pattern, projectionName);
   const result = pruneLinear(stored.weight, statistics.get(projection.input), options);
   const dims = output.getInitializer(projection.weight).dims;
   output.setInitializer(projection.weight, toInitializerTensor(stored, result.weight, dims));
