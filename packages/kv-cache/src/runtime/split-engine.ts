@@ -10,10 +10,11 @@ import { logitRows } from './stock-engine';
 
 /**
  * ORT options for split mode's L + 1 small sessions: intra-op spinning off. Each session has its own thread pool;
- * spinning workers (ORT's default) of the pools that just ran compete with the one running, and with any other
- * process on the cores. Measured on the reference LM, full cache, 1000-token prompt, 2 cores with another benchmark
- * running: spinning on 29-124 tok/s, off 114-163, stock mode with ORT's defaults 37-47; on an idle machine the two
- * settings are within 3% (Qwen2.5-0.5B shape, 14.6 vs 15.1 tok/s). Keys the caller sets in `ortOptions.extra` win.
+ * with ORT's default spinning the idle pools spin against the running one (Qwen2.5-0.5B shape, idle machine: 0.52x
+ * stock). Spinning on inside a run and stopped after it (`force_spinning_stop`) is fastest on an idle machine
+ * (1.02x stock vs 0.95x for off), but collapses when other work shares the cores (reference LM, 1000-token prompt,
+ * busy 2-core machine: 29-124 tok/s vs 114-163 with spinning off). Keys the caller sets in `ortOptions.extra` win.
+ * Numbers: packages/kv-cache/README.md, Results.
  */
 export function splitSessionOptions(options: SessionOptions | undefined): SessionOptions {
   const ortOptions = options?.ortOptions ?? {};
