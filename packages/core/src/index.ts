@@ -82,6 +82,7 @@ export type {
   TopologicalOrderResult,
 } from './onnx/edit/check-topological-order';
 export { checkTopologicalOrder } from './onnx/edit/check-topological-order';
+export { graphInputsNeeded } from './onnx/edit/graph-inputs-needed';
 export type { InsertNodeOptions, NodeSpec } from './onnx/edit/insert-node';
 export { insertNode } from './onnx/edit/insert-node';
 export type { PruneDeadNodesResult } from './onnx/edit/prune-dead-nodes';

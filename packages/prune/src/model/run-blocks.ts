@@ -5,6 +5,7 @@ import {
   type DecoderAnatomy,
   extractSubgraph,
   float16ToFloat32,
+  graphInputsNeeded,
   type LayerAnatomy,
   type OnnxModel,
   onnx,
@@ -13,7 +14,7 @@ import {
   throwIfAborted,
 } from '@x/core';
 import { PruneError } from '../errors';
-import { graphInputsNeeded } from './graph-inputs-needed';
+
 import { buildSampleFeeds } from './sample-feeds';
 
 /**

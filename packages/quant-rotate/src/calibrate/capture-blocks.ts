@@ -11,6 +11,7 @@ import {
   type Backend,
   type DecoderAnatomy,
   extractSubgraph,
+  graphInputsNeeded,
   type LayerAnatomy,
   type OnnxModel,
   type Tensor,
@@ -18,7 +19,6 @@ import {
 } from '@x/core';
 import type { Matrix, ProgressCallback } from '../types';
 import { createDecoderFeeds } from './decoder-feeds';
-import { graphInputsNeeded } from './graph-inputs-needed';
 
 export interface CaptureBlocksOptions {
   phase: string;

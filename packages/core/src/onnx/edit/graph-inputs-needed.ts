@@ -1,9 +1,9 @@
-/**
- * The graph inputs that `outputs` depend on when the values in `stops` are supplied (a backward walk over
- * the producers): what a one-block subgraph must be fed (attention mask, position ids, its past K/V).
- */
-import type { GraphProto } from '@x/core';
+import type { GraphProto } from '../proto';
 
+/**
+ * The graph inputs that `outputs` depend on when the values in `stops` are supplied: a backward walk over the
+ * producers. Used to feed exactly what a block subgraph reads (attention mask, position ids, its past kv, ...).
+ */
 export function graphInputsNeeded(
   graph: GraphProto,
   outputs: readonly string[],
@@ -16,7 +16,7 @@ export function graphInputsNeeded(
   const graphInputs = new Set((graph.input ?? []).map((value) => value.name ?? ''));
   const stop = new Set(stops);
   const seen = new Set<string>();
-  const needed = new Set<string>();
+  const needed: string[] = [];
   const stack = [...outputs];
   while (stack.length > 0) {
     const value = stack.pop() as string;
@@ -27,10 +27,12 @@ export function graphInputsNeeded(
       const node = (graph.node ?? [])[index];
       stack.push(...(node.input ?? []));
       for (const attribute of node.attribute ?? []) {
-        for (const sub of [attribute.g, ...(attribute.graphs ?? [])])
+        // Control-flow subgraphs may read outer values; walk their inputs too.
+        for (const sub of [attribute.g, ...(attribute.graphs ?? [])]) {
           if (sub) for (const inner of sub.node ?? []) stack.push(...(inner.input ?? []));
+        }
       }
-    } else if (graphInputs.has(value)) needed.add(value);
+    } else if (graphInputs.has(value)) needed.push(value);
   }
-  return (graph.input ?? []).map((value) => value.name ?? '').filter((name) => needed.has(name));
+  return (graph.input ?? []).map((value) => value.name ?? '').filter((name) => needed.includes(name));
 }
