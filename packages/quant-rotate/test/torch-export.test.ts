@@ -3,8 +3,10 @@
  * fixture, read by path (read-only). Rotation + folding must keep the logits there too, on both backends.
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { findDecoderAnatomy, readModel } from '@x/core';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { findDecoderAnatomy, readModel, writeModel } from '@x/core';
 import { describe, expect, it } from 'vitest';
 import { createDecoderFeeds } from '../src/calibrate/decoder-feeds';
 import { quantizeModel } from '../src/index';
@@ -28,6 +30,14 @@ describe.skipIf(!existsSync(fixture)).each(backends)(
       const q = (await runModel(backend, quantized.model, feeds))[anatomy.io.logits].data as Float32Array;
       expect(q.every(Number.isFinite)).toBe(true);
       expect(maxAbsDiff(q, reference)).toBeGreaterThan(1e-4);
+      // The export imports only ai.onnx: the written model must import com.microsoft for its MatMulNBits, or
+      // ONNX checkers and core's readModel refuse it (the web backend reads models through core).
+      expect(quantized.model.proto.opsetImport?.map((opset) => opset.domain ?? '')).toContain(
+        'com.microsoft',
+      );
+      const dir = await mkdtemp(join(tmpdir(), 'x-quant-torch-'));
+      await writeModel(quantized.model, join(dir, 'model.onnx'));
+      await expect(readModel(join(dir, 'model.onnx'))).resolves.toBeDefined();
     });
   },
 );

@@ -5,6 +5,7 @@
  */
 import { createTensor, type NodeProto, type OnnxModel } from '@x/core';
 import type { MatMulNBitsWeights } from '../quant/matmul-nbits';
+import { importDomain } from './import-domain';
 import { makeNode, uniqueName, valueNames } from './onnx-nodes';
 
 export interface MatMulNBitsNodeOptions {
@@ -38,6 +39,7 @@ export function emitMatMulNBits(
     model.setInitializer(zeros, createTensor('uint8', [packed.zeroPoints.length], packed.zeroPoints));
     inputs.push(zeros);
   }
+  importDomain(model, 'com.microsoft', 1);
   return makeNode('MatMulNBits', inputs, [options.output], {
     name: options.name,
     domain: 'com.microsoft',
