@@ -46,6 +46,8 @@ export type {
   ReferenceKv,
 } from './builder/reference-forward';
 export { referenceForward } from './builder/reference-forward';
+export type { ProgressStream } from './cli/progress-bar';
+export { createProgressBar } from './cli/progress-bar';
 export type { CoreErrorCode, ProgressCallback, ProgressEvent, XErrorOptions } from './errors';
 export { isXError, throwIfAborted, XError } from './errors';
 export type { CalibrationOptions, CalibrationSet, ResolvedCalibrationOptions } from './eval/calibration';

@@ -1,3 +1,5 @@
+import { createProgressBar } from './progress-bar';
+
 /** Where the CLI writes and what cancels it; injectable for tests. */
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -15,20 +17,9 @@ export class UsageError extends Error {
   }
 }
 
-/** A progress callback that reports on stderr. */
+/** A progress callback that draws core's progress bar on stderr. */
 export function progressReporter(io: CliIo): (event: { phase: string; done: number; total: number }) => void {
-  let lastTenth = -1;
-  return ({ phase, done, total }) => {
-    if (io.stderrIsTty) {
-      io.stderr.write(`\r${phase} ${done}/${total}${done === total ? '\n' : ''}`);
-      return;
-    }
-    const tenth = Math.floor((10 * done) / total);
-    if (tenth !== lastTenth) {
-      lastTenth = tenth;
-      io.stderr.write(`${phase} ${done}/${total}\n`);
-    }
-  };
+  return createProgressBar({ write: (text) => io.stderr.write(text), isTTY: io.stderrIsTty });
 }
 
 export function parseInteger(value: string | undefined, flag: string, fallback: number, minimum = 1): number {

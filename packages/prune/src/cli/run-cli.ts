@@ -1,5 +1,4 @@
-import type { ProgressEvent } from '@x/core';
-import { isXError } from '@x/core';
+import { createProgressBar, isXError } from '@x/core';
 import { pruneModelFolder } from '../model/prune-model-folder';
 import { parseCliArgs, USAGE, UsageError } from './parse-cli-args';
 
@@ -7,17 +6,6 @@ export interface CliIo {
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown; isTTY?: boolean };
   signal?: AbortSignal;
-}
-
-/** A one-line progress bar on stderr (redrawn in place on a terminal, one line per finished layer otherwise). */
-function progressBar(stderr: CliIo['stderr']): (event: ProgressEvent) => void {
-  return ({ phase, done, total }) => {
-    const width = 24;
-    const filled = total > 0 ? Math.round((done / total) * width) : 0;
-    const line = `${phase.padEnd(12)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`;
-    if (stderr.isTTY) stderr.write(`\r${line}${done === total ? '\n' : ''}`);
-    else if (done === total || phase === 'prune-layer') stderr.write(`${line}\n`);
-  };
 }
 
 /** The CLI: parse, call `pruneModelFolder`, print. Returns the exit code (0 ok, 1 XError, 2 usage). */
@@ -39,7 +27,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     const result = await pruneModelFolder(command.modelDir, command.outDir, {
       ...command.options,
-      onProgress: progressBar(io.stderr),
+      onProgress: createProgressBar(io.stderr),
       signal: io.signal,
     });
     if (command.json) io.stdout.write(`${JSON.stringify(result.report, null, 2)}\n`);

@@ -1,5 +1,5 @@
 /** The body of `x-quant`: parse, call `quantizeModelFolder`, print. Streams are injected for tests. */
-import { isXError, type ProgressEvent } from '@x/core';
+import { createProgressBar, isXError } from '@x/core';
 import { quantizeModelFolder } from '../model/quantize-model-folder';
 import { parseCliArgs, usage } from './parse-cli-args';
 
@@ -7,25 +7,6 @@ export interface CliIo {
   stdout: { write(text: string): unknown; isTTY?: boolean };
   stderr: { write(text: string): unknown; isTTY?: boolean };
   signal?: AbortSignal;
-}
-
-/** A one-line progress bar on a TTY, one line per phase change otherwise. */
-function progressPrinter(stderr: CliIo['stderr']): (event: ProgressEvent) => void {
-  let lastPhase = '';
-  return (event) => {
-    const fraction = event.total > 0 ? event.done / event.total : 1;
-    if (stderr.isTTY) {
-      const width = 24;
-      const filled = Math.round(fraction * width);
-      stderr.write(
-        `\r${event.phase.padEnd(22)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${event.done}/${event.total}`,
-      );
-      if (event.done >= event.total) stderr.write('\n');
-    } else if (event.phase !== lastPhase || event.done === event.total) {
-      stderr.write(`${event.phase} ${event.done}/${event.total}\n`);
-    }
-    lastPhase = event.phase;
-  };
 }
 
 /** Runs the CLI; resolves to the exit code (0 ok, 1 XError, 2 usage). */
@@ -42,7 +23,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     const result = await quantizeModelFolder(parsed.modelDir, parsed.outDir, {
       ...parsed.options,
-      onProgress: progressPrinter(io.stderr),
+      onProgress: createProgressBar(io.stderr, { phaseWidth: 22 }),
       signal: io.signal,
     });
     if (parsed.json) io.stdout.write(`${JSON.stringify(result.report, null, 2)}\n`);
