@@ -48,6 +48,7 @@ export type {
 export { referenceForward } from './builder/reference-forward';
 export type { ProgressStream } from './cli/progress-bar';
 export { createProgressBar } from './cli/progress-bar';
+export { runCommandLine } from './cli/run-command-line';
 export type { CoreErrorCode, ProgressCallback, ProgressEvent, XErrorOptions } from './errors';
 export { isXError, throwIfAborted, XError } from './errors';
 export type { CalibrationOptions, CalibrationSet, ResolvedCalibrationOptions } from './eval/calibration';

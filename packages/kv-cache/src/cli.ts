@@ -1,18 +1,12 @@
+// The x-kv command. All logic lives in the library (cli/run-cli.ts, runtime/, profile/).
+import { runCommandLine } from '@x/core';
 import { runCli } from './cli/run-cli';
 
-const controller = new AbortController();
-process.on('SIGINT', () => controller.abort());
-runCli(process.argv.slice(2), {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  signal: controller.signal,
-  interactive: process.stderr.isTTY === true,
-}).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`x-kv: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
-    process.exitCode = 1;
-  },
+runCommandLine('x-kv', (argv, { signal }) =>
+  runCli(argv, {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    signal,
+    interactive: process.stderr.isTTY === true,
+  }),
 );

@@ -1,20 +1,7 @@
 // The x-prune command. All logic lives in the library (cli/run-cli.ts, model/prune-model-folder.ts).
+import { runCommandLine } from '@x/core';
 import { runCli } from './cli/run-cli';
 
-const controller = new AbortController();
-process.once('SIGINT', () => controller.abort(new Error('interrupted (SIGINT)')));
-runCli(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  signal: controller.signal,
-}).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(
-      `x-prune: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exitCode = 1;
-  },
+runCommandLine('x-prune', (argv, { signal }) =>
+  runCli(argv, { stdout: process.stdout, stderr: process.stderr, signal }),
 );
