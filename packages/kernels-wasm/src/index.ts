@@ -9,6 +9,7 @@ export type { KiviKernelCache } from './attention-kivi';
 export { allocateKiviCache, kiviAttention, kiviAttentionVariants, uploadKiviCache } from './attention-kivi';
 export type { CreateKiviCacheOptions, KiviAttentionInput, KiviBits, KiviCache } from './attention-kivi-cache';
 export { createKiviCache, KIVI_GROUP_SIZE, kiviCacheBytes, validateKiviCache } from './attention-kivi-cache';
+export { unpackKiviCache } from './attention-kivi-unpack';
 export { raggedAttention } from './attention-ragged';
 export type {
   AttentionInput,

@@ -6,7 +6,7 @@ import {
   float32ToFloat16,
   type Tensor,
 } from '@x/core';
-import { appendKiviToken, type KiviCache } from '@x/kernels-wasm';
+import { appendKiviToken, type KiviCache, unpackKiviCache } from '@x/kernels-wasm';
 import { KvCacheError } from '../errors';
 import type { KvBytes, KvCacheShape, StockKvCache, StockLayerKv } from '../policy/types';
 import {
@@ -17,7 +17,6 @@ import {
   kiviHeldBytes,
   packKiviPrefill,
 } from './kivi-pack';
-import { unpackKiviCache } from './kivi-unpack';
 
 /** A stock-mode KIVI cache: the same packed state as split mode, dequantized into the graph's float past. */
 export interface KiviStockCache extends StockKvCache {

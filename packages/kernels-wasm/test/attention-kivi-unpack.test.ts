@@ -1,22 +1,21 @@
-import { createRng } from '@x/core';
+import { describe, expect, it } from 'vitest';
 import {
   appendKiviToken,
   dequantizeKiviCache,
   flushKiviCache,
   type KiviBits,
   packKiviCache,
-} from '@x/kernels-wasm';
-import { describe, expect, it } from 'vitest';
-import { unpackKiviCache } from './kivi-unpack';
+  unpackKiviCache,
+} from '../src/index';
+import { randomFloats, seeded } from './kernel-tester';
 
 describe('unpackKiviCache', () => {
   it.each([2, 4, 8] as KiviBits[])(
     '%i-bit: bit-exact with the reference dequantizeKiviCache (quantized parts + windows)',
     (bits) => {
-      const rng = createRng(bits);
+      const random = seeded(bits);
       const [heads, headDim, length] = [3, 64, 150];
-      const rows = (count: number) =>
-        Float32Array.from({ length: heads * count * headDim }, () => rng.normal() * 3);
+      const rows = (count: number) => randomFloats(random, heads * count * headDim, 3);
       // Capacity above the length, so the layout's strides differ from the tokens held.
       const cache = packKiviCache(rows(length), rows(length), {
         numKvHeads: heads,

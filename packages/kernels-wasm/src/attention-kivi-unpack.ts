@@ -1,9 +1,9 @@
-import { KIVI_GROUP_SIZE, type KiviCache } from '@x/kernels-wasm';
+import { KIVI_GROUP_SIZE, type KiviCache } from './attention-kivi-cache';
 
 /**
  * Decodes one group of 32 codes (@x/kernels-wasm's `KiviCache` packing: code t in byte t mod 4·bits at shift
- * bits·floor(t / 4·bits)) as `code · scale + min` into `out[base + t · stride]`. Byte-major loop order, no division
- * per element: the stock cache runs this over the whole cache every step.
+ * bits·floor(t / 4·bits)) as `code · scale + min` into `out[base + t]`. Byte-major loop order, no division per
+ * element.
  */
 function decodeGroup(
   codes: Uint8Array,
@@ -13,7 +13,6 @@ function decodeGroup(
   min: number,
   out: Float32Array,
   base: number,
-  stride: number,
 ): void {
   const groupBytes = 4 * bits;
   const mask = (1 << bits) - 1;
@@ -22,15 +21,16 @@ function decodeGroup(
     const shift = bits * lane;
     const first = lane * groupBytes;
     for (let j = 0; j < groupBytes; j++) {
-      out[base + (first + j) * stride] = ((codes[offset + j] >> shift) & mask) * scale + min;
+      out[base + first + j] = ((codes[offset + j] >> shift) & mask) * scale + min;
     }
   }
 }
 
 /**
  * The fp32 keys and values `[numKvHeads, length, headDim]` a KIVI cache stands for, written into `key` / `value`:
- * the same numbers as @x/kernels-wasm's reference `dequantizeKiviCache` (x̂ = q·s + mn, KIVI arXiv 2402.02750;
- * tested bit-exact against it), in group order so a step's dequantization costs about one pass over the output.
+ * the same numbers as the reference twin `dequantizeKiviCache` (x̂ = q·s + mn, KIVI arXiv 2402.02750; tested
+ * bit-exact against it), in group order so it costs about one pass over the output (for callers that dequantize a
+ * whole cache every step, e.g. @x/kv-cache's stock mode).
  */
 export function unpackKiviCache(cache: KiviCache, key: Float32Array, value: Float32Array): void {
   const { numKvHeads, headDim, bits, capacity, residualCapacity, length } = cache;
@@ -73,7 +73,6 @@ export function unpackKiviCache(cache: KiviCache, key: Float32Array, value: Floa
           cache.valueMins[slot],
           value,
           out + u * headDim + group * KIVI_GROUP_SIZE,
-          1,
         );
       }
     }
