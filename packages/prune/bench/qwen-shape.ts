@@ -8,7 +8,7 @@
  * (`layers` < 24 prunes only the first layers of the full model: its memory is the full run's (the model and its
  * pruned copy), and the row extrapolates the time to 24 layers from the per-layer time; CPU seconds are reported
  * beside wall time because the machine is shared).
- * SparseGPT runs with `methodOptions.kernels` (@x/kernels-wasm: its Cholesky and lazy batch updates as WASM GEMMs);
+ * SparseGPT runs on @x/kernels-wasm (pruneModel's default: its Cholesky and lazy batch updates as WASM GEMMs);
  * `PRUNE_BENCH_SPARSEGPT_LINALG=typescript` runs the plain TypeScript path instead (the row's `sparseGptLinearAlgebra`).
  * Peak RSS: VmHWM of /proc/self/status, reset (`/proc/self/clear_refs` 5) after the model is built, so it measures
  * the pruning run (the model, its pruned copy, ORT's block sessions, the residual stream, the statistics).
@@ -23,7 +23,6 @@ import {
   loadBackend,
   OnnxModel,
 } from '@x/core';
-import { getKernels } from '@x/kernels-wasm';
 import { type PruneModelOptions, pruneModel } from '../src/index';
 import { emit } from './timing';
 
@@ -82,8 +81,9 @@ async function main(): Promise<void> {
         ? 'typescript'
         : 'kernels-wasm'
       : undefined;
+  // pruneModel runs SparseGPT on @x/kernels-wasm by default; `kernels: undefined` selects the TypeScript loops.
   const methodOptions =
-    sparseGptLinearAlgebra === 'kernels-wasm' ? { kernels: await getKernels() } : options.methodOptions;
+    sparseGptLinearAlgebra === 'typescript' ? { kernels: undefined } : options.methodOptions;
   const controller = new AbortController();
   const timer =
     timeLimitSeconds > 0 ? setTimeout(() => controller.abort(), timeLimitSeconds * 1000) : undefined;

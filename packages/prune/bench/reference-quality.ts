@@ -7,48 +7,16 @@
  * Protocol: calibration = `samples` windows of 512 tokens from data/calibration.txt (seed 0); perplexity on
  * data/heldout.txt, non-overlapping 512-token windows (the first `maxWindows`), core's `evaluatePerplexity`.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  evaluatePerplexity,
-  loadBackend,
-  loadCalibrationFile,
-  loadTokenizer,
-  type OnnxModel,
-  readModel,
-} from '@x/core';
 import { type PruneModelOptions, pruneModel } from '../src/index';
+import { loadReferenceSetup } from './reference-setup';
 import { emit } from './timing';
 
-const referenceDir = new URL('../../reference-lm/', import.meta.url).pathname;
-const modelDir = join(referenceDir, 'model');
 const maxWindows = Number(process.argv[2] ?? 64);
 const samples = Number(process.argv[3] ?? 32);
 // `SEQLEN=2048` for the papers' 128 × 2048 calibration (the held-out windows stay 512 tokens).
 const seqlen = Number(process.env.SEQLEN ?? 512);
 const evalSeqlen = 512;
-
-const tokenizer = await loadTokenizer(modelDir);
-const heldout = tokenizer.encode(readFileSync(join(referenceDir, 'data/heldout.txt'), 'utf8'), {
-  addSpecialTokens: false,
-});
-const calibration = await loadCalibrationFile(join(referenceDir, 'data/calibration.txt'), modelDir, {
-  samples,
-  seqlen,
-  seed: 0,
-});
-const backend = await loadBackend('node');
-
-async function perplexity(model: OnnxModel): Promise<number> {
-  const session = await backend.createSession(model);
-  try {
-    return (await evaluatePerplexity(session, heldout, { seqlen: evalSeqlen, maxWindows })).perplexity;
-  } finally {
-    await session.release();
-  }
-}
-
-const dense = await readModel(join(modelDir, 'onnx', 'model.onnx'));
+const { dense, calibration, backend, perplexity } = await loadReferenceSetup({ samples, seqlen, maxWindows });
 // `NO_PPL=1`: only the pruning diagnostics (DSnoT's objective, the layer errors), no perplexity.
 const skipPerplexity = Boolean(process.env.NO_PPL);
 const densePpl = skipPerplexity ? Number.NaN : await perplexity(dense);

@@ -6,52 +6,24 @@
  * Run: `node --conditions=@x/source --import tsx bench/sparsegpt-quality.ts [maxWindows] [samples] [sparsity,...]`
  * (sparsities: `0.5`, `2:4`, ...; default `0.5`).
  */
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
-import {
-  evaluatePerplexity,
-  loadBackend,
-  loadCalibrationFile,
-  loadTokenizer,
-  type OnnxModel,
-  readModel,
-} from '@x/core';
 import { getKernels } from '@x/kernels-wasm';
 import { type PruneModelOptions, pruneModel } from '../src/index';
+import { loadReferenceSetup } from './reference-setup';
 import { emit } from './timing';
 
-const referenceDir = new URL('../../reference-lm/', import.meta.url).pathname;
-const modelDir = join(referenceDir, 'model');
 const maxWindows = Number(process.argv[2] ?? 64);
 const samples = Number(process.argv[3] ?? 32);
 const sparsities = (process.argv[4] ?? '0.5')
   .split(',')
   .map((value): PruneModelOptions['sparsity'] => (value.includes(':') ? (value as '2:4') : Number(value)));
-const seqlen = 512;
-
-const tokenizer = await loadTokenizer(modelDir);
-const heldout = tokenizer.encode(readFileSync(join(referenceDir, 'data/heldout.txt'), 'utf8'), {
-  addSpecialTokens: false,
-});
-const calibration = await loadCalibrationFile(join(referenceDir, 'data/calibration.txt'), modelDir, {
+const { dense, calibration, backend, perplexity } = await loadReferenceSetup({
   samples,
-  seqlen,
-  seed: 0,
+  seqlen: 512,
+  maxWindows,
 });
-const backend = await loadBackend('node');
 const kernels = await getKernels();
 
-async function perplexity(model: OnnxModel): Promise<number> {
-  const session = await backend.createSession(model);
-  try {
-    return (await evaluatePerplexity(session, heldout, { seqlen, maxWindows })).perplexity;
-  } finally {
-    await session.release();
-  }
-}
-
-const dense = await readModel(join(modelDir, 'onnx', 'model.onnx'));
 const densePpl = await perplexity(dense);
 emit({ bench: 'sparsegpt-quality', run: 'dense', ppl: Number(densePpl.toFixed(3)), maxWindows, samples });
 for (const sparsity of sparsities) {
@@ -62,7 +34,7 @@ for (const sparsity of sparsities) {
       sparsity,
       calibration,
       backend,
-      methodOptions: linearAlgebra === 'kernels-wasm' ? { kernels } : {},
+      methodOptions: { kernels: linearAlgebra === 'kernels-wasm' ? kernels : undefined },
     });
     const used = process.cpuUsage(cpu);
     const ppl = await perplexity(model);
