@@ -85,6 +85,16 @@ const threads = process.env.X_KV_BENCH_THREADS ? Number(process.env.X_KV_BENCH_T
 // with `splitSessionOptions` (spinning off). `X_KV_BENCH_SPINNING=off` turns spinning off for both.
 const spinningOff = process.env.X_KV_BENCH_SPINNING === 'off';
 const ortOptions = spinningOff ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : undefined;
+// `X_KV_BENCH_SPLIT_THREADS=on-stop,on` adds split-mode rows with other ORT thread settings (README, Results):
+// spinning on and stopped after each run, or ORT's default spinning.
+const splitThreadVariants: Record<string, Record<string, unknown>> = {
+  'on-stop': { extra: { session: { intra_op: { allow_spinning: '1' }, force_spinning_stop: '1' } } },
+  on: { extra: { session: { intra_op: { allow_spinning: '1' } } } },
+};
+const extraSplit = (process.env.X_KV_BENCH_SPLIT_THREADS ?? '').split(',').filter(Boolean);
+for (const variant of extraSplit) {
+  if (!splitThreadVariants[variant]) throw new Error(`unknown X_KV_BENCH_SPLIT_THREADS variant ${variant}`);
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -103,10 +113,11 @@ for (const key of selected) {
   for (const backendName of backends) {
     const backend = await loadBackend(backendName);
     // Both generators stay open and their runs alternate, so load spikes on the shared machine hit both modes.
-    const modes = ['stock', 'split'] as const;
+    const modes = ['stock', 'split', ...extraSplit.map((variant) => `split-${variant}`)];
     const rows: Record<string, Record<string, unknown>> = {};
-    const generators: Partial<Record<(typeof modes)[number], Generator>> = {};
+    const generators: Partial<Record<string, Generator>> = {};
     for (const mode of modes) {
+      const variant = mode.startsWith('split-') ? mode.slice('split-'.length) : undefined;
       rows[mode] = {
         bench: 'decode',
         model: spec.name,
@@ -117,13 +128,25 @@ for (const key of selected) {
         promptTokens,
         newTokens,
         threads: threads ?? 'ort-default',
-        spinning: spinningOff ? 'off' : mode === 'split' ? 'off (split default)' : 'ort-default (on)',
+        spinning: variant
+          ? variant === 'on-stop'
+            ? 'on, stopped after each run'
+            : 'ort-default (on)'
+          : spinningOff
+            ? 'off'
+            : mode === 'split'
+              ? 'off (split default)'
+              : 'ort-default (on)',
       };
+      const sessionOrtOptions = variant ? splitThreadVariants[variant] : ortOptions;
       try {
         generators[mode] = await createGenerator(model, {
-          mode,
+          mode: mode === 'stock' ? 'stock' : 'split',
           backend,
-          sessionOptions: { ...(threads ? { threads } : {}), ...(ortOptions ? { ortOptions } : {}) },
+          sessionOptions: {
+            ...(threads ? { threads } : {}),
+            ...(sessionOrtOptions ? { ortOptions: sessionOrtOptions } : {}),
+          },
         });
       } catch (error) {
         rows[mode].error = `${(error as { code?: string }).code ?? ''} ${(error as Error).message}`.slice(
@@ -132,7 +155,7 @@ for (const key of selected) {
         );
       }
     }
-    const runs: Record<string, GeneratorResult[]> = { stock: [], split: [] };
+    const runs: Record<string, GeneratorResult[]> = Object.fromEntries(modes.map((mode) => [mode, []]));
     for (let r = -1; r < repeats; r++) {
       for (const mode of modes) {
         const generator = generators[mode];
@@ -157,8 +180,10 @@ for (const key of selected) {
       await generators[mode]?.release();
     }
     const stockSpeed = rows.stock.decodeTokensPerSecond as number | undefined;
-    const splitSpeed = rows.split.decodeTokensPerSecond as number | undefined;
-    if (stockSpeed && splitSpeed) rows.split.ratioToStock = Number((splitSpeed / stockSpeed).toFixed(3));
+    for (const mode of modes.filter((name) => name !== 'stock')) {
+      const splitSpeed = rows[mode].decodeTokensPerSecond as number | undefined;
+      if (stockSpeed && splitSpeed) rows[mode].ratioToStock = Number((splitSpeed / stockSpeed).toFixed(3));
+    }
     for (const mode of modes) console.log(JSON.stringify(rows[mode]));
   }
 }

@@ -10,10 +10,10 @@ import { logitRows } from './stock-engine';
 
 /**
  * ORT options for split mode's L + 1 small sessions: intra-op spinning off. Each session has its own thread pool;
- * with ORT's default spinning the idle pools spin against the running one (Qwen2.5-0.5B shape, idle machine: 0.52x
- * stock). Spinning on inside a run and stopped after it (`force_spinning_stop`) is fastest on an idle machine
- * (1.02x stock vs 0.95x for off), but collapses when other work shares the cores (reference LM, 1000-token prompt,
- * busy 2-core machine: 29-124 tok/s vs 114-163 with spinning off). Keys the caller sets in `ortOptions.extra` win.
+ * with ORT's default spinning the idle pools spin against the running one (Qwen2.5-0.5B shape, idle machine: 0.45x
+ * stock). Spinning on inside a run and stopped after it (`force_spinning_stop`) is as fast or faster on an idle
+ * machine (0.95x / 1.92x stock vs 0.94x / 1.55x for off) and equal with one core busy (182.1 vs 182.9 tok/s);
+ * off is the default because it never measured worse and keeps no thread spinning. Keys the caller sets in `ortOptions.extra` win.
  * Numbers: packages/kv-cache/README.md, Results.
  */
 export function splitSessionOptions(options: SessionOptions | undefined): SessionOptions {
