@@ -87,7 +87,7 @@ export type {
 export { checkTopologicalOrder } from './onnx/edit/check-topological-order';
 export { graphInputsNeeded } from './onnx/edit/graph-inputs-needed';
 export type { InsertNodeOptions, NodeSpec } from './onnx/edit/insert-node';
-export { insertNode } from './onnx/edit/insert-node';
+export { importOpset, insertNode } from './onnx/edit/insert-node';
 export type { PruneDeadNodesResult } from './onnx/edit/prune-dead-nodes';
 export { pruneDeadNodes } from './onnx/edit/prune-dead-nodes';
 export type { RemoveNodeOptions } from './onnx/edit/remove-node';

@@ -3,9 +3,8 @@
  * from packed weights: inputs A, B uint8 [N, k_blocks, blob], scales float32 [N·k_blocks], optional
  * zero_points uint8 [N·ceil(k_blocks·bits/8)]; attributes K, N, bits, block_size, accuracy_level.
  */
-import { createTensor, type NodeProto, type OnnxModel } from '@x/core';
+import { createTensor, importOpset, type NodeProto, type OnnxModel } from '@x/core';
 import type { MatMulNBitsWeights } from '../quant/matmul-nbits';
-import { importDomain } from './import-domain';
 import { makeNode, uniqueName, valueNames } from './onnx-nodes';
 
 export interface MatMulNBitsNodeOptions {
@@ -39,7 +38,7 @@ export function emitMatMulNBits(
     model.setInitializer(zeros, createTensor('uint8', [packed.zeroPoints.length], packed.zeroPoints));
     inputs.push(zeros);
   }
-  importDomain(model, 'com.microsoft', 1);
+  importOpset(model, 'com.microsoft', 1);
   return makeNode('MatMulNBits', inputs, [options.output], {
     name: options.name,
     domain: 'com.microsoft',

@@ -6,8 +6,7 @@
  * `dequantizeMatMulNBits` of the same packing. QuaRot/DartQuant keep the embedding in 16 bit; this is a size
  * option for deployment (brief §9.1), off by default.
  */
-import { createTensor, type DecoderAnatomy, type OnnxModel } from '@x/core';
-import { importDomain } from '../graph/import-domain';
+import { createTensor, type DecoderAnatomy, importOpset, type OnnxModel } from '@x/core';
 import { makeNode, uniqueName, valueNames } from '../graph/onnx-nodes';
 import { packMatMulNBits } from '../quant/matmul-nbits';
 import { quantizeRtn } from '../quant/rtn';
@@ -69,7 +68,7 @@ export function quantizeEmbedding(
   model.setInitializer(data, createTensor('uint8', [vocab, d / 2], packed.b));
   const scales = uniqueName(taken, `${embedding.weight}.scales`);
   model.setInitializer(scales, createTensor('float32', [vocab, groups], packed.scales));
-  importDomain(model, 'com.microsoft', 1);
+  importOpset(model, 'com.microsoft', 1);
   nodes[index] = makeNode('GatherBlockQuantized', [data, node.input[1] ?? '', scales], node.output ?? [], {
     name: `${embedding.node}_Q4`,
     domain: 'com.microsoft',

@@ -107,8 +107,7 @@ function freeName(opType: string, names: Set<string | null | undefined>): string
 
 function ensureDomain(model: OnnxModel, spec: NodeSpec, name: string, version: number | undefined): void {
   const domain = normalizeDomain(spec.domain);
-  const imports = model.proto.opsetImport ?? [];
-  if (imports.some((opset) => normalizeDomain(opset.domain) === domain)) return;
+  if ((model.proto.opsetImport ?? []).some((opset) => normalizeDomain(opset.domain) === domain)) return;
   if (version === undefined) {
     throw new XError(
       'X_GRAPH',
@@ -116,6 +115,16 @@ function ensureDomain(model: OnnxModel, spec: NodeSpec, name: string, version: n
       { details: { node: name, domain: spec.domain ?? '' } },
     );
   }
-  imports.push(onnx.OperatorSetIdProto.create({ domain: spec.domain ?? '', version }));
+  importOpset(model, spec.domain ?? '', version);
+}
+
+/**
+ * Imports op `domain` at `version` unless the model imports it already (any version): what a model needs before it
+ * holds a node of that domain (e.g. `com.microsoft` for ORT contrib ops added to a torch.onnx export).
+ */
+export function importOpset(model: OnnxModel, domain: string, version: number): void {
+  const imports = model.proto.opsetImport ?? [];
+  if (imports.some((opset) => normalizeDomain(opset.domain) === normalizeDomain(domain))) return;
+  imports.push(onnx.OperatorSetIdProto.create({ domain, version }));
   model.proto.opsetImport = imports;
 }
